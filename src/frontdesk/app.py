@@ -1,0 +1,145 @@
+"""The ASGI application: one factory, used by ``frontdesk serve``, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from frontdesk.config import Settings
+from frontdesk.kit.clock import Clock
+from frontdesk.kit.errors import FrontdeskError, RateLimited
+from frontdesk.kit.logging import configure_logging
+from frontdesk.kit.middleware import RequestMiddleware
+from frontdesk.kit.runtime import Runtime
+
+log = structlog.get_logger("frontdesk.app")
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+TAGS = [
+    {"name": "auth", "description": "Registration, sign-in, tokens, passwords and the current user."},
+    {"name": "authz", "description": "Roles and the permission matrix."},
+    {"name": "organizations", "description": "The organization and its members."},
+    {"name": "invitations", "description": "Inviting people into an organization."},
+    {"name": "api-keys", "description": "Keys for server-to-server calls."},
+    {"name": "audit", "description": "Who did what, when and from where."},
+    {"name": "mail", "description": "The email outbox."},
+    {"name": "operators", "description": "Installation operators: every organization, usage and health."},
+    {"name": "realtime", "description": "WebSocket events, with REST catch-up by cursor."},
+    {"name": "system", "description": "Health, readiness and metrics."},
+]
+
+
+def _routers() -> list[Any]:
+    # Imported here so that importing the app module stays cheap for the CLI.
+    from frontdesk.apikeys.endpoints import router as apikeys
+    from frontdesk.audit.endpoints import router as audit
+    from frontdesk.auth.endpoints import router as auth
+    from frontdesk.auth.oidc_endpoints import router as oidc
+    from frontdesk.authz.endpoints import router as authz
+    from frontdesk.invitations.endpoints import router as invitations
+    from frontdesk.mail.endpoints import router as mail
+    from frontdesk.operators.endpoints import router as operators
+    from frontdesk.orgs.endpoints import router as orgs
+    from frontdesk.realtime.endpoints import router as realtime
+    from frontdesk.system.endpoints import router as system
+    from frontdesk.web.pages import router as pages
+
+    return [auth, oidc, authz, orgs, invitations, apikeys, audit, mail, operators, realtime, system, pages]
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None,
+    start_background: bool = True,
+) -> FastAPI:
+    settings = settings or (runtime.settings if runtime else Settings())
+    configure_logging(settings.log_level, settings.log_json)
+    runtime = runtime or Runtime(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if start_background:
+            await runtime.start()
+        log.info("started", database=runtime.engine.url.get_backend_name(), distributed=settings.distributed,
+                 sweeper=settings.sweeper_enabled)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Frontdesk",
+        version="0.1.0",
+        description="Self-hosted AI front desk for customer conversations.",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    _install_error_handlers(app)
+    for router in _routers():
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+            allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestMiddleware, metrics=runtime.metrics, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def _error(status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, "details": details or {}}, status_code=status,
+                        headers=headers)
+
+
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
+                 415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited"}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FrontdeskError)
+    async def frontdesk_error(request: Request, exc: FrontdeskError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return _error(exc.status_code, exc.code, exc.message, exc.details, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            errors.append({"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg"), "type": err.get("type")})
+        malformed = any(e["type"] == "json_invalid" for e in errors)
+        if malformed:
+            return _error(400, "malformed_json", "The request body is not valid JSON.", {"errors": errors})
+        first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+        where = ".".join(p for p in first["loc"] if p not in ("body", "query", "path"))
+        message = f"{where}: {first['msg']}" if where else str(first["msg"])
+        return _error(422, "validation_error", message, {"errors": json.loads(json.dumps(errors, default=str))})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 404 and message == "Not Found":
+            message = "There is nothing at this address."
+        return _error(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path)
+        return _error(500, "internal_error", "Something went wrong on our side; it has been logged.",
+                      {"request_id": request.scope.get("state", {}).get("request_id")})

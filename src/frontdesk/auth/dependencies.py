@@ -1,0 +1,174 @@
+"""FastAPI dependencies: the request's session and who is calling.
+
+Handlers ask for ``Subject`` and ``Session``; the session commits after the handler returns and
+before the response is sent, so a client never sees a success for a write that did not land.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.apikeys import service as apikeys
+from frontdesk.auth import tokens
+from frontdesk.authz.subject import AuthSubject
+from frontdesk.kit.db import run_after_commit
+from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from frontdesk.kit.runtime import Runtime
+from frontdesk.orgs.models import ACTIVE
+from frontdesk.users import repository as users
+
+ACCESS_COOKIE = "fd_access"
+REFRESH_COOKIE = "fd_refresh"
+ORG_COOKIE = "fd_org"
+CSRF_COOKIE = "fd_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    runtime = get_runtime(request)
+    async with runtime.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            session.info.pop("after_commit", None)
+            raise
+    await run_after_commit(session)
+
+
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def client_ip(request: Request) -> str | None:
+    settings = get_runtime(request).settings
+    if settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else None
+
+
+def _bearer(request: Request) -> tuple[str | None, bool]:
+    """The presented credential, and whether it came from the browser's cookie."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip(), False
+    if key := request.headers.get("x-api-key"):
+        return key.strip(), False
+    if cookie := request.cookies.get(ACCESS_COOKIE):
+        return cookie, True
+    return None, False
+
+
+def _selected_org(request: Request, from_cookie: bool) -> uuid.UUID | None:
+    raw = request.headers.get("x-organization-id") or (request.cookies.get(ORG_COOKIE) if from_cookie else None)
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise BadRequest("X-Organization-Id must be an organization id.", code="invalid_organization_id") from None
+
+
+async def user_subject(
+    session: AsyncSession, user_id: uuid.UUID, *, selected: uuid.UUID | None, ip: str | None,
+    via: str, strict_selection: bool = True,
+) -> AuthSubject:
+    user = await users.get(session, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("The account is disabled or gone.", code="account_disabled")
+    memberships: dict[uuid.UUID, str] = {}
+    suspended: set[uuid.UUID] = set()
+    for membership, org in await users.memberships_of(session, user.id):
+        memberships[org.id] = membership.role
+        if org.status != ACTIVE:
+            suspended.add(org.id)
+    if selected is not None and selected not in memberships:
+        if strict_selection:
+            raise NotFound("No such organization.", code="organization_not_found")
+        selected = None
+    if selected is None and len(memberships) == 1:
+        selected = next(iter(memberships))
+    return AuthSubject(
+        kind="user", label=user.email, user_id=user.id, memberships=memberships,
+        suspended=frozenset(suspended), organization_id=selected, is_operator=user.is_operator, ip=ip, via=via,
+    )
+
+
+async def resolve_subject(request: Request, session: AsyncSession) -> AuthSubject | None:
+    runtime = get_runtime(request)
+    token, from_cookie = _bearer(request)
+    if not token:
+        return None
+    ip = client_ip(request)
+    if from_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER)
+        expected = request.cookies.get(CSRF_COOKIE)
+        if not sent or not expected or sent != expected:
+            raise Forbidden("The request is missing its CSRF token.", code="csrf_failed")
+    if apikeys.looks_like_key(token):
+        key, org = await apikeys.authenticate(session, token)
+        await runtime.limiter.hit(runtime.settings.rate_limit_api_key, "apikey", str(key.id), what="API calls")
+        hourly = org.quota_hourly or runtime.settings.org_quota_hourly
+        daily = org.quota_daily or runtime.settings.org_quota_daily
+        await runtime.limiter.hit(f"{hourly}/hour", "org-quota", str(org.id), what="API calls this hour")
+        await runtime.limiter.hit(f"{daily}/day", "org-quota", str(org.id), what="API calls today")
+        return AuthSubject(
+            kind="api_key", label=f"API key {key.name}", api_key_id=key.id,
+            memberships={org.id: "api_key"}, organization_id=org.id, scopes=frozenset(key.scopes), ip=ip,
+            via="api_key",
+        )
+    now = runtime.clock.now()
+    if tokens.is_ours(token):
+        claims = tokens.decode_access_token(runtime.settings, token, now=now)
+        try:
+            user_id = uuid.UUID(claims["sub"])
+            request.state.session_id = uuid.UUID(str(claims.get("sid")))
+        except ValueError:
+            raise Unauthorized("The access token is not valid.", code="token_invalid") from None
+        subject = await user_subject(session, user_id, selected=_selected_org(request, from_cookie), ip=ip,
+                                     via="cookie" if from_cookie else "token",
+                                     strict_selection=not from_cookie)
+        user = await users.get(session, user_id)
+        if user is not None and user.password_changed_at is not None and int(claims["iat"]) < int(
+            user.password_changed_at.timestamp()
+        ):
+            raise Unauthorized("The password changed since this token was issued; sign in again.",
+                               code="token_revoked")
+    else:
+        from frontdesk.auth import external
+
+        subject = await external.subject_from_token(request, session, token)
+    await runtime.limiter.hit(runtime.settings.rate_limit_user, "user", str(subject.user_id), what="requests")
+    return subject
+
+
+async def get_subject(request: Request, session: Session) -> AuthSubject:
+    subject = await resolve_subject(request, session)
+    if subject is None:
+        raise Unauthorized("Sign in, or send an access token or API key.", code="not_authenticated")
+    request.state.subject = subject
+    return subject
+
+
+async def get_optional_subject(request: Request, session: Session) -> AuthSubject | None:
+    try:
+        return await resolve_subject(request, session)
+    except (Unauthorized, NotFound):
+        return None
+
+
+Subject = Annotated[AuthSubject, Depends(get_subject)]
+OptionalSubject = Annotated[AuthSubject | None, Depends(get_optional_subject)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -1,0 +1,58 @@
+"""Our own JWTs. The algorithm is pinned: a token claiming ``none`` or RS256 is refused outright."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+from frontdesk.config import Settings
+from frontdesk.kit.errors import Unauthorized
+
+ALGORITHM = "HS256"
+ISSUER = "frontdesk"
+
+
+def issue_access_token(
+    settings: Settings, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
+) -> tuple[str, int]:
+    ttl = settings.access_token_minutes * 60
+    claims = {
+        "iss": ISSUER,
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "typ": "access",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+    }
+    return jwt.encode(claims, settings.signing_key, algorithm=ALGORITHM), ttl
+
+
+def is_ours(token: str) -> bool:
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return False
+    return claims.get("iss") == ISSUER and header.get("alg") == ALGORITHM
+
+
+def decode_access_token(settings: Settings, token: str, *, now: datetime) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.signing_key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "typ"], "verify_exp": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("The access token is not valid.", code="token_invalid") from exc
+    # Expiry is judged against the runtime's clock so tests can move time.
+    if int(claims["exp"]) <= int(now.timestamp()):
+        raise Unauthorized("The access token has expired; refresh it.", code="token_expired")
+    if claims.get("typ") != "access":
+        raise Unauthorized("This token cannot be used to call the API.", code="token_invalid")
+    return claims

@@ -10,7 +10,6 @@ import secrets
 import signal
 import sys
 
-
 from frontdesk.config import Settings
 
 DEMO_ORG = "Demo Company"

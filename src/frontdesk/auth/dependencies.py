@@ -106,13 +106,16 @@ async def user_subject(
     )
 
 
-async def resolve_subject(request: Request, session: AsyncSession) -> AuthSubject | None:
+async def resolve_subject(
+    request: Request, session: AsyncSession, *, csrf_verified: bool = False
+) -> AuthSubject | None:
+    """``csrf_verified``: the caller (a server-rendered form) already checked the form's CSRF field."""
     runtime = get_runtime(request)
     token, from_cookie = _bearer(request)
     if not token:
         return None
     ip = client_ip(request)
-    if from_cookie and request.method not in SAFE_METHODS:
+    if from_cookie and not csrf_verified and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER)
         expected = request.cookies.get(CSRF_COOKIE)
         if not sent or not expected or sent != expected:

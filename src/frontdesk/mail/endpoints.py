@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+
 from frontdesk.auth.dependencies import Session, Subject
 from frontdesk.authz.service import require
 from frontdesk.kit.pagination import Page, PageParams, page_of, paginate

@@ -236,18 +236,27 @@ class Account:
         return {"Authorization": f"Bearer {self.access_token}", "X-Organization-Id": self.organization_id}
 
 
-async def sign_up(client: httpx.AsyncClient, *, org: str = "Acme", email: str | None = None,
-                  password: str = "correct horse battery") -> Account:
+async def sign_up(
+    client: httpx.AsyncClient, *, org: str = "Acme", email: str | None = None, password: str = "correct horse battery"
+) -> Account:
     email = email or f"{uuid.uuid4().hex[:10]}@example.com"
-    r = await client.post("/api/v1/auth/register", json={
-        "email": email, "password": password, "name": email.split("@")[0], "organization_name": org})
+    r = await client.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": password, "name": email.split("@")[0], "organization_name": org},
+    )
     assert r.status_code == 201, r.text
     tokens = r.json()
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.status_code == 200, me.text
     body = me.json()
-    return Account(email=email, password=password, user_id=body["id"], organization_id=body["organization_id"],
-                   access_token=tokens["access_token"], refresh_token=tokens["refresh_token"])
+    return Account(
+        email=email,
+        password=password,
+        user_id=body["id"],
+        organization_id=body["organization_id"],
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+    )
 
 
 async def join(client: httpx.AsyncClient, owner: Account, role: str, *, email: str | None = None) -> Account:
@@ -257,13 +266,19 @@ async def join(client: httpx.AsyncClient, owner: Account, role: str, *, email: s
     assert r.status_code == 201, r.text
     token = r.json()["token"]
     password = "another good password"
-    r = await client.post("/api/v1/invitations/accept", json={"token": token, "name": role.title(),
-                                                             "password": password})
+    r = await client.post(
+        "/api/v1/invitations/accept", json={"token": token, "name": role.title(), "password": password}
+    )
     assert r.status_code == 200, r.text
     tokens = r.json()
-    return Account(email=email, password=password, user_id=tokens.get("user_id", ""),
-                   organization_id=owner.organization_id, access_token=tokens["access_token"],
-                   refresh_token=tokens["refresh_token"])
+    return Account(
+        email=email,
+        password=password,
+        user_id=tokens.get("user_id", ""),
+        organization_id=owner.organization_id,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+    )
 
 
 @pytest.fixture

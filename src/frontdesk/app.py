@@ -60,7 +60,10 @@ def _routers() -> list[Any]:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None,
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    runtime: Runtime | None = None,
     start_background: bool = True,
 ) -> FastAPI:
     settings = settings or (runtime.settings if runtime else Settings())
@@ -71,8 +74,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_background:
             await runtime.start()
-        log.info("started", database=runtime.engine.url.get_backend_name(), distributed=settings.distributed,
-                 sweeper=settings.sweeper_enabled)
+        log.info(
+            "started",
+            database=runtime.engine.url.get_backend_name(),
+            distributed=settings.distributed,
+            sweeper=settings.sweeper_enabled,
+        )
         try:
             yield
         finally:
@@ -94,21 +101,38 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
-            allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Request-ID", "Retry-After"],
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestMiddleware, metrics=runtime.metrics, max_body_bytes=settings.max_body_bytes)
     return app
 
 
-def _error(status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message, "details": details or {}}, status_code=status,
-                        headers=headers)
+def _error(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"code": code, "message": message, "details": details or {}}, status_code=status, headers=headers
+    )
 
 
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
-                 415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited"}
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -141,5 +165,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
-        return _error(500, "internal_error", "Something went wrong on our side; it has been logged.",
-                      {"request_id": request.scope.get("state", {}).get("request_id")})
+        return _error(
+            500,
+            "internal_error",
+            "Something went wrong on our side; it has been logged.",
+            {"request_id": request.scope.get("state", {}).get("request_id")},
+        )

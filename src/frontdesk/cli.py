@@ -50,8 +50,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=settings.trust_forwarded_for,
-                ws_max_size=1_048_576, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=settings.trust_forwarded_for,
+        ws_max_size=1_048_576,
+        timeout_graceful_shutdown=10,
+    )
     return 0
 
 
@@ -62,8 +69,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings.log_level, settings.log_json)
     if not settings.redis_url:
-        print("frontdesk worker needs FRONTDESK_REDIS_URL: in embedded mode `serve` runs the jobs itself.",
-              file=sys.stderr)
+        print(
+            "frontdesk worker needs FRONTDESK_REDIS_URL: in embedded mode `serve` runs the jobs itself.",
+            file=sys.stderr,
+        )
         return 2
 
     async def main() -> None:
@@ -132,8 +141,13 @@ def cmd_create_user(args: argparse.Namespace, *, operator: bool = False) -> int:
     async def run(session):  # type: ignore[no-untyped-def]
         from sqlalchemy import select
 
-        user = await create_user(session, email=args.email, name=args.name or args.email.split("@")[0],
-                                 password=password, is_operator=operator)
+        user = await create_user(
+            session,
+            email=args.email,
+            name=args.name or args.email.split("@")[0],
+            password=password,
+            is_operator=operator,
+        )
         if getattr(args, "org", None):
             org = await session.scalar(select(Organization).where(Organization.slug == args.org))
             if org is None:

@@ -17,8 +17,10 @@ async def test_register_creates_owner_of_new_organization(client: httpx.AsyncCli
 
 
 async def test_duplicate_email_is_a_conflict(client: httpx.AsyncClient, owner: Account) -> None:
-    r = await client.post("/api/v1/auth/register", json={
-        "email": owner.email.upper(), "password": "long enough pw", "name": "X", "organization_name": "Y"})
+    r = await client.post(
+        "/api/v1/auth/register",
+        json={"email": owner.email.upper(), "password": "long enough pw", "name": "X", "organization_name": "Y"},
+    )
     assert r.status_code == 409
     assert r.json()["code"] == "email_taken"
 
@@ -61,18 +63,26 @@ async def test_forged_expired_and_alg_none_tokens_are_refused(client: httpx.Asyn
     claims = jwt.decode(owner.access_token, options={"verify_signature": False})
     none_token = jwt.encode(claims, key=None, algorithm="none")
     forged = jwt.encode(claims, "not-the-server-key-but-long-enough-for-hs256", algorithm="HS256")
-    expired = jwt.encode({**claims, "exp": claims["iat"] - 10},
-                         "test-secret-key-that-is-long-enough-0123456789", algorithm="HS256")
-    for token, code in ((none_token, "token_invalid"), (forged, "token_invalid"), (expired, "token_expired"),
-                        ("garbage", "token_invalid")):
+    expired = jwt.encode(
+        {**claims, "exp": claims["iat"] - 10}, "test-secret-key-that-is-long-enough-0123456789", algorithm="HS256"
+    )
+    for token, code in (
+        (none_token, "token_invalid"),
+        (forged, "token_invalid"),
+        (expired, "token_expired"),
+        ("garbage", "token_invalid"),
+    ):
         r = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401, token
         assert r.json()["code"] == code
 
 
 async def test_password_change_revokes_sessions(client: httpx.AsyncClient, owner: Account) -> None:
-    r = await client.post("/api/v1/me/password", headers=owner.headers,
-                          json={"current_password": owner.password, "new_password": "a brand new password"})
+    r = await client.post(
+        "/api/v1/me/password",
+        headers=owner.headers,
+        json={"current_password": owner.password, "new_password": "a brand new password"},
+    )
     assert r.status_code == 204
     assert (await client.post("/api/v1/auth/refresh", json={"refresh_token": owner.refresh_token})).status_code == 401
     login = await client.post("/api/v1/auth/login", json={"email": owner.email, "password": "a brand new password"})
@@ -93,9 +103,13 @@ async def test_password_reset_by_emailed_token(client: httpx.AsyncClient, owner:
         mails = list(await session.scalars(select(MailMessage).where(MailMessage.to_address == owner.email)))
     assert len(mails) == 1
     token = mails[0].body_text.split("token=")[1].split()[0]
-    r = await client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": "reset password 123"})
+    r = await client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": "reset password 123"}
+    )
     assert r.status_code == 204
-    again = await client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": "reset password 456"})
+    again = await client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": "reset password 456"}
+    )
     assert again.status_code == 422
     assert again.json()["code"] == "reset_token_invalid"
     login = await client.post("/api/v1/auth/login", json={"email": owner.email, "password": "reset password 123"})
@@ -113,6 +127,8 @@ async def test_malformed_json_and_unknown_fields(client: httpx.AsyncClient) -> N
 
 async def test_oversized_body_is_refused(client: httpx.AsyncClient, runtime) -> None:
     limit = runtime.settings.max_body_bytes
-    r = await client.post("/api/v1/auth/login", content=b"x" * (limit + 1), headers={"content-type": "application/json"})
+    r = await client.post(
+        "/api/v1/auth/login", content=b"x" * (limit + 1), headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413
     assert r.json()["code"] == "payload_too_large"

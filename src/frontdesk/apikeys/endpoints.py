@@ -19,8 +19,12 @@ async def list_api_keys(session: Session, subject: Subject) -> list[schemas.ApiK
     return [schemas.ApiKey.model_validate(k) for k in keys]
 
 
-@router.post("", response_model=schemas.ApiKeyCreated, status_code=status.HTTP_201_CREATED,
-             summary="Create a key; the whole key is in this response only")
+@router.post(
+    "",
+    response_model=schemas.ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a key; the whole key is in this response only",
+)
 async def create_api_key(data: schemas.ApiKeyCreate, session: Session, subject: Subject) -> schemas.ApiKeyCreated:
     key, raw = await service.create_key(session, require(subject, "apikeys.manage"), subject, data)
     return schemas.ApiKeyCreated.model_validate({**schemas.ApiKey.model_validate(key).model_dump(), "key": raw})

@@ -29,6 +29,4 @@ async def list_keys(session: AsyncSession, org_ids: Iterable[uuid.UUID]) -> list
 
 
 async def get(session: AsyncSession, org_ids: Iterable[uuid.UUID], key_id: uuid.UUID) -> ApiKey | None:
-    return await session.scalar(
-        select(ApiKey).where(ApiKey.id == key_id, ApiKey.organization_id.in_(list(org_ids)))
-    )
+    return await session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.organization_id.in_(list(org_ids))))

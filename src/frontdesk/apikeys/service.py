@@ -40,12 +40,16 @@ async def create_key(
     if unknown:
         raise ValidationFailed(
             "These scopes cannot be given to an API key: " + ", ".join(unknown),
-            code="invalid_scopes", details={"scopes": unknown, "allowed": sorted(API_KEY_GRANTABLE)},
+            code="invalid_scopes",
+            details={"scopes": unknown, "allowed": sorted(API_KEY_GRANTABLE)},
         )
     beyond = [s for s in scopes if s not in permissions_in(subject, scope.organization_id)]
     if beyond:
-        raise Forbidden("A key cannot carry permissions you do not have yourself.",
-                        code="scope_exceeds_role", details={"scopes": beyond})
+        raise Forbidden(
+            "A key cannot carry permissions you do not have yourself.",
+            code="scope_exceeds_role",
+            details={"scopes": beyond},
+        )
     now = session.info["runtime"].clock.now()
     if data.expires_at is not None and data.expires_at <= now:
         raise ValidationFailed("The expiry date must be in the future.", code="invalid_expiry")
@@ -53,14 +57,26 @@ async def create_key(
     secret = secrets.token_urlsafe(32)
     raw = f"{KEY_PREFIX}{prefix}_{secret}"
     key = ApiKey(
-        organization_id=scope.organization_id, name=data.name.strip(), prefix=prefix,
-        key_hash=token_hash(raw), scopes=scopes, created_by_id=subject.user_id,
-        expires_at=data.expires_at, created_at=now,
+        organization_id=scope.organization_id,
+        name=data.name.strip(),
+        prefix=prefix,
+        key_hash=token_hash(raw),
+        scopes=scopes,
+        created_by_id=subject.user_id,
+        expires_at=data.expires_at,
+        created_at=now,
     )
     session.add(key)
     await session.flush()
-    record(session, "apikey.created", organization_id=scope.organization_id, subject=subject,
-           target_type="api_key", target_id=key.id, details={"name": key.name, "scopes": scopes})
+    record(
+        session,
+        "apikey.created",
+        organization_id=scope.organization_id,
+        subject=subject,
+        target_type="api_key",
+        target_id=key.id,
+        details={"name": key.name, "scopes": scopes},
+    )
     return key, raw
 
 
@@ -74,8 +90,15 @@ async def revoke_key(session: AsyncSession, scope: OrgScope, subject: AuthSubjec
         raise NotFound("No such API key.")
     if key.revoked_at is None:
         key.revoked_at = session.info["runtime"].clock.now()
-        record(session, "apikey.revoked", organization_id=key.organization_id, subject=subject,
-               target_type="api_key", target_id=key.id, details={"name": key.name})
+        record(
+            session,
+            "apikey.revoked",
+            organization_id=key.organization_id,
+            subject=subject,
+            target_type="api_key",
+            target_id=key.id,
+            details={"name": key.name},
+        )
     return key
 
 
@@ -95,8 +118,9 @@ async def authenticate(session: AsyncSession, raw: str) -> tuple[ApiKey, Organiz
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("This API key has expired.", code="api_key_expired")
     if org.status != ACTIVE:
-        raise Forbidden("This organization is suspended. Contact the installation's operator.",
-                        code="organization_suspended")
+        raise Forbidden(
+            "This organization is suspended. Contact the installation's operator.", code="organization_suspended"
+        )
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         key.last_used_at = now
     return key, org

@@ -18,8 +18,9 @@ def filtered(org_ids: Iterable[uuid.UUID] | None, f: AuditFilter) -> Select[Any]
     else:
         stmt = stmt.where(AuditEvent.organization_id.in_(list(org_ids)))
     if f.action:
-        stmt = stmt.where(AuditEvent.action.startswith(f.action) if f.action.endswith(".")
-                          else AuditEvent.action == f.action)
+        stmt = stmt.where(
+            AuditEvent.action.startswith(f.action) if f.action.endswith(".") else AuditEvent.action == f.action
+        )
     if f.actor:
         stmt = stmt.where(AuditEvent.actor_label.contains(f.actor, autoescape=True))
     if f.target_type:

@@ -82,8 +82,13 @@ def _selected_org(request: Request, from_cookie: bool) -> uuid.UUID | None:
 
 
 async def user_subject(
-    session: AsyncSession, user_id: uuid.UUID, *, selected: uuid.UUID | None, ip: str | None,
-    via: str, strict_selection: bool = True,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    selected: uuid.UUID | None,
+    ip: str | None,
+    via: str,
+    strict_selection: bool = True,
 ) -> AuthSubject:
     user = await users.get(session, user_id)
     if user is None or not user.is_active:
@@ -101,8 +106,15 @@ async def user_subject(
     if selected is None and len(memberships) == 1:
         selected = next(iter(memberships))
     return AuthSubject(
-        kind="user", label=user.email, user_id=user.id, memberships=memberships,
-        suspended=frozenset(suspended), organization_id=selected, is_operator=user.is_operator, ip=ip, via=via,
+        kind="user",
+        label=user.email,
+        user_id=user.id,
+        memberships=memberships,
+        suspended=frozenset(suspended),
+        organization_id=selected,
+        is_operator=user.is_operator,
+        ip=ip,
+        via=via,
     )
 
 
@@ -128,8 +140,13 @@ async def resolve_subject(
         await runtime.limiter.hit(f"{hourly}/hour", "org-quota", str(org.id), what="API calls this hour")
         await runtime.limiter.hit(f"{daily}/day", "org-quota", str(org.id), what="API calls today")
         return AuthSubject(
-            kind="api_key", label=f"API key {key.name}", api_key_id=key.id,
-            memberships={org.id: "api_key"}, organization_id=org.id, scopes=frozenset(key.scopes), ip=ip,
+            kind="api_key",
+            label=f"API key {key.name}",
+            api_key_id=key.id,
+            memberships={org.id: "api_key"},
+            organization_id=org.id,
+            scopes=frozenset(key.scopes),
+            ip=ip,
             via="api_key",
         )
     now = runtime.clock.now()
@@ -140,15 +157,21 @@ async def resolve_subject(
             request.state.session_id = uuid.UUID(str(claims.get("sid")))
         except ValueError:
             raise Unauthorized("The access token is not valid.", code="token_invalid") from None
-        subject = await user_subject(session, user_id, selected=_selected_org(request, from_cookie), ip=ip,
-                                     via="cookie" if from_cookie else "token",
-                                     strict_selection=not from_cookie)
+        subject = await user_subject(
+            session,
+            user_id,
+            selected=_selected_org(request, from_cookie),
+            ip=ip,
+            via="cookie" if from_cookie else "token",
+            strict_selection=not from_cookie,
+        )
         user = await users.get(session, user_id)
-        if user is not None and user.password_changed_at is not None and int(claims["iat"]) < int(
-            user.password_changed_at.timestamp()
+        if (
+            user is not None
+            and user.password_changed_at is not None
+            and int(claims["iat"]) < int(user.password_changed_at.timestamp())
         ):
-            raise Unauthorized("The password changed since this token was issued; sign in again.",
-                               code="token_revoked")
+            raise Unauthorized("The password changed since this token was issued; sign in again.", code="token_revoked")
     else:
         from frontdesk.auth import external
 

@@ -61,13 +61,26 @@ async def create_user(
 
 
 async def register(
-    session: AsyncSession, *, email: str, password: str, name: str, organization_name: str,
-    timezone: str = "UTC", ip: str | None = None,
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    organization_name: str,
+    timezone: str = "UTC",
+    ip: str | None = None,
 ) -> tuple[User, Organization]:
     user = await create_user(session, email=email, name=name, password=password)
     org = await create_organization(session, name=organization_name, owner=user, timezone=timezone)
-    record(session, "user.registered", organization_id=org.id, actor_label=user.email, ip=ip,
-           target_type="user", target_id=user.id)
+    record(
+        session,
+        "user.registered",
+        organization_id=org.id,
+        actor_label=user.email,
+        ip=ip,
+        target_type="user",
+        target_id=user.id,
+    )
     return user, org
 
 
@@ -79,13 +92,27 @@ async def authenticate(session: AsyncSession, *, email: str, password: str, ip: 
         if key not in _DUMMY_HASH:
             _DUMMY_HASH[key] = rt.hasher.hash(new_token())
         rt.hasher.verify(password, _DUMMY_HASH[key])
-        record(session, "auth.login_failed", organization_id=None, actor_label=email, ip=ip,
-               details={"reason": "unknown_or_disabled"})
+        record(
+            session,
+            "auth.login_failed",
+            organization_id=None,
+            actor_label=email,
+            ip=ip,
+            details={"reason": "unknown_or_disabled"},
+        )
         raise Unauthorized("The email or password is wrong.", code="invalid_credentials")
     valid, new_hash = rt.hasher.verify_and_update(password, user.password_hash)
     if not valid:
-        record(session, "auth.login_failed", organization_id=None, actor_label=user.email, ip=ip,
-               target_type="user", target_id=user.id, details={"reason": "bad_password"})
+        record(
+            session,
+            "auth.login_failed",
+            organization_id=None,
+            actor_label=user.email,
+            ip=ip,
+            target_type="user",
+            target_id=user.id,
+            details={"reason": "bad_password"},
+        )
         raise Unauthorized("The email or password is wrong.", code="invalid_credentials")
     if new_hash:
         user.password_hash = new_hash
@@ -94,7 +121,11 @@ async def authenticate(session: AsyncSession, *, email: str, password: str, ip: 
 
 
 async def start_session(
-    session: AsyncSession, user: User, *, ip: str | None = None, user_agent: str | None = None,
+    session: AsyncSession,
+    user: User,
+    *,
+    ip: str | None = None,
+    user_agent: str | None = None,
     family_id: uuid.UUID | None = None,
 ) -> TokenPair:
     rt = _rt(session)
@@ -124,7 +155,9 @@ class RefreshOutcome:
     error: Unauthorized | None
 
 
-async def rotate(session: AsyncSession, refresh_token: str, *, ip: str | None, user_agent: str | None) -> RefreshOutcome:
+async def rotate(
+    session: AsyncSession, refresh_token: str, *, ip: str | None, user_agent: str | None
+) -> RefreshOutcome:
     rt = _rt(session)
     now = rt.clock.now()
     row = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(refresh_token)))
@@ -138,15 +171,28 @@ async def rotate(session: AsyncSession, refresh_token: str, *, ip: str | None, u
                 .where(RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None))
                 .values(revoked_at=now)
             )
-            record(session, "auth.refresh_reuse_detected", organization_id=None, ip=ip,
-                   actor_label=str(row.user_id), target_type="user", target_id=row.user_id)
+            record(
+                session,
+                "auth.refresh_reuse_detected",
+                organization_id=None,
+                ip=ip,
+                actor_label=str(row.user_id),
+                target_type="user",
+                target_id=row.user_id,
+            )
             log.warning("refresh_token_reuse", user_id=str(row.user_id), family=str(row.family_id))
-            return RefreshOutcome(None, Unauthorized(
-                "This refresh token was already used; every session it belonged to has been signed out.",
-                code="refresh_token_reused"))
+            return RefreshOutcome(
+                None,
+                Unauthorized(
+                    "This refresh token was already used; every session it belonged to has been signed out.",
+                    code="refresh_token_reused",
+                ),
+            )
         return RefreshOutcome(None, Unauthorized("This session was signed out.", code="refresh_token_revoked"))
     if row.expires_at <= now:
-        return RefreshOutcome(None, Unauthorized("The session has expired; sign in again.", code="refresh_token_expired"))
+        return RefreshOutcome(
+            None, Unauthorized("The session has expired; sign in again.", code="refresh_token_expired")
+        )
     user = await users.get(session, row.user_id)
     if user is None or not user.is_active:
         return RefreshOutcome(None, Unauthorized("The account is disabled.", code="account_disabled"))
@@ -155,12 +201,16 @@ async def rotate(session: AsyncSession, refresh_token: str, *, ip: str | None, u
         update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None)).values(used_at=now)
     )
     if not getattr(spent, "rowcount", 0):
-        return RefreshOutcome(None, Unauthorized("The refresh token was used concurrently.", code="refresh_token_reused"))
+        return RefreshOutcome(
+            None, Unauthorized("The refresh token was used concurrently.", code="refresh_token_reused")
+        )
     pair = await start_session(session, user, ip=ip, user_agent=user_agent, family_id=row.family_id)
     return RefreshOutcome(pair, None)
 
 
-async def logout(session: AsyncSession, subject: AuthSubject, *, refresh_token: str | None, session_id: uuid.UUID | None) -> None:
+async def logout(
+    session: AsyncSession, subject: AuthSubject, *, refresh_token: str | None, session_id: uuid.UUID | None
+) -> None:
     now = _rt(session).clock.now()
     family = session_id
     if refresh_token:
@@ -170,8 +220,11 @@ async def logout(session: AsyncSession, subject: AuthSubject, *, refresh_token: 
     if family is not None:
         await session.execute(
             update(RefreshToken)
-            .where(RefreshToken.family_id == family, RefreshToken.user_id == subject.user_id,
-                   RefreshToken.revoked_at.is_(None))
+            .where(
+                RefreshToken.family_id == family,
+                RefreshToken.user_id == subject.user_id,
+                RefreshToken.revoked_at.is_(None),
+            )
             .values(revoked_at=now)
         )
     record(session, "auth.logout", organization_id=subject.organization_id, subject=subject)
@@ -196,8 +249,14 @@ async def change_password(session: AsyncSession, subject: AuthSubject, *, curren
     user.password_hash = rt.hasher.hash(new)
     user.password_changed_at = rt.clock.now()
     await _revoke_all(session, user.id)
-    record(session, "auth.password_changed", organization_id=subject.organization_id, subject=subject,
-           target_type="user", target_id=user.id)
+    record(
+        session,
+        "auth.password_changed",
+        organization_id=subject.organization_id,
+        subject=subject,
+        target_type="user",
+        target_id=user.id,
+    )
 
 
 async def request_password_reset(session: AsyncSession, *, email: str, ip: str | None) -> None:
@@ -208,20 +267,35 @@ async def request_password_reset(session: AsyncSession, *, email: str, ip: str |
         return
     token = new_token()
     now = rt.clock.now()
-    session.add(PasswordResetToken(
-        user_id=user.id, token_hash=token_hash(token),
-        expires_at=now + timedelta(minutes=rt.settings.password_reset_minutes), created_at=now,
-    ))
+    session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            expires_at=now + timedelta(minutes=rt.settings.password_reset_minutes),
+            created_at=now,
+        )
+    )
     link = f"{rt.settings.public_url.rstrip('/')}/reset-password?token={token}"
     queue_mail(
-        session, to=user.email, kind="password_reset",
+        session,
+        to=user.email,
+        kind="password_reset",
         subject="Reset your Frontdesk password",
-        text=(f"Hello {user.name},\n\nSomeone asked to reset the password of your Frontdesk account. "
-              f"If it was you, open this link within {rt.settings.password_reset_minutes} minutes:\n\n"
-              f"{link}\n\nIf it was not you, ignore this email; your password stays as it is.\n"),
+        text=(
+            f"Hello {user.name},\n\nSomeone asked to reset the password of your Frontdesk account. "
+            f"If it was you, open this link within {rt.settings.password_reset_minutes} minutes:\n\n"
+            f"{link}\n\nIf it was not you, ignore this email; your password stays as it is.\n"
+        ),
     )
-    record(session, "auth.password_reset_requested", organization_id=None, actor_label=user.email, ip=ip,
-           target_type="user", target_id=user.id)
+    record(
+        session,
+        "auth.password_reset_requested",
+        organization_id=None,
+        actor_label=user.email,
+        ip=ip,
+        target_type="user",
+        target_id=user.id,
+    )
 
 
 async def reset_password(session: AsyncSession, *, token: str, new_password: str, ip: str | None) -> User:
@@ -229,10 +303,10 @@ async def reset_password(session: AsyncSession, *, token: str, new_password: str
     now = rt.clock.now()
     row = await session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash(token)))
     if row is None or row.used_at is not None or row.expires_at <= now:
-        raise ValidationFailed("This reset link is not valid any more. Ask for a new one.",
-                               code="reset_token_invalid")
+        raise ValidationFailed("This reset link is not valid any more. Ask for a new one.", code="reset_token_invalid")
     claimed = await session.execute(
-        update(PasswordResetToken).where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
         .values(used_at=now)
     )
     if not getattr(claimed, "rowcount", 0):
@@ -242,6 +316,13 @@ async def reset_password(session: AsyncSession, *, token: str, new_password: str
     user.password_hash = rt.hasher.hash(new_password)
     user.password_changed_at = now
     await _revoke_all(session, user.id)
-    record(session, "auth.password_reset", organization_id=None, actor_label=user.email, ip=ip,
-           target_type="user", target_id=user.id)
+    record(
+        session,
+        "auth.password_reset",
+        organization_id=None,
+        actor_label=user.email,
+        ip=ip,
+        target_type="user",
+        target_id=user.id,
+    )
     return user

@@ -37,12 +37,22 @@ async def list_roles(subject: Subject) -> RolesOut:
     return RolesOut(roles=sorted(roles, key=lambda r: -r.rank), permissions=PERMISSIONS)
 
 
-@router.get("/permissions/check", response_model=PermissionCheck,
-            summary="Whether I hold a permission in the current organization")
+@router.get(
+    "/permissions/check",
+    response_model=PermissionCheck,
+    summary="Whether I hold a permission in the current organization",
+)
 async def check_permission(subject: Subject, permission: str = Query(max_length=80)) -> PermissionCheck:
     if permission not in PERMISSIONS:
-        raise ValidationFailed(f"There is no permission called {permission!r}.", code="unknown_permission",
-                               details={"known": sorted(PERMISSIONS)})
+        raise ValidationFailed(
+            f"There is no permission called {permission!r}.",
+            code="unknown_permission",
+            details={"known": sorted(PERMISSIONS)},
+        )
     org_id = current_org(subject)
-    return PermissionCheck(permission=permission, allowed=permission in permissions_in(subject, org_id),
-                           role=subject.memberships.get(org_id), organization_id=str(org_id))
+    return PermissionCheck(
+        permission=permission,
+        allowed=permission in permissions_in(subject, org_id),
+        role=subject.memberships.get(org_id),
+        organization_id=str(org_id),
+    )

@@ -54,11 +54,14 @@ def require(subject: AuthSubject, permission: str) -> OrgScope:
         raise RuntimeError(f"unknown permission {permission!r}")
     org_id = current_org(subject)
     if org_id in subject.suspended:
-        raise Forbidden("This organization is suspended. Contact the installation's operator.",
-                        code="organization_suspended")
+        raise Forbidden(
+            "This organization is suspended. Contact the installation's operator.", code="organization_suspended"
+        )
     if permission not in permissions_in(subject, org_id):
-        raise Forbidden(f"Your role does not allow {PERMISSIONS[permission].lower()}.",
-                        code="permission_denied", )
+        raise Forbidden(
+            f"Your role does not allow {PERMISSIONS[permission].lower()}.",
+            code="permission_denied",
+        )
     return OrgScope(org_id, permission, subject.memberships.get(org_id))
 
 

@@ -7,8 +7,21 @@ import sys
 
 import structlog
 
-SECRET_KEYS = frozenset({"password", "token", "access_token", "refresh_token", "secret", "authorization",
-                         "api_key", "key", "new_password", "current_password", "client_secret"})
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "token",
+        "access_token",
+        "refresh_token",
+        "secret",
+        "authorization",
+        "api_key",
+        "key",
+        "new_password",
+        "current_password",
+        "client_secret",
+    }
+)
 
 
 def _redact(_logger: object, _name: str, event: dict[str, object]) -> dict[str, object]:

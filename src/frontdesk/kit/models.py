@@ -54,6 +54,4 @@ class TimestampMixin:
 class TenantMixin:
     """Every tenant table carries its organization, indexed; deleting the organization removes it."""
 
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)

@@ -100,9 +100,7 @@ class Runtime:
             from taskiq.api import run_receiver_task
 
             self._tasks.append(
-                asyncio.create_task(
-                    run_receiver_task(self.broker, max_async_tasks=self.settings.job_concurrency)
-                )
+                asyncio.create_task(run_receiver_task(self.broker, max_async_tasks=self.settings.job_concurrency))
             )
 
     async def stop(self) -> None:

@@ -15,8 +15,9 @@ router = APIRouter(prefix="/api/v1", tags=["mail"])
 
 
 @router.get("/mail/outbox", response_model=Page[schemas.MailMessage], summary="Email sent or queued, newest first")
-async def list_outbox(session: Session, subject: Subject,
-                      paging: Annotated[PageParams, Depends()]) -> Page[schemas.MailMessage]:
+async def list_outbox(
+    session: Session, subject: Subject, paging: Annotated[PageParams, Depends()]
+) -> Page[schemas.MailMessage]:
     scope = require(subject, "mail.read")
     rows, total = await paginate(session, repository.outbox(scope.ids), paging)
     return page_of([schemas.MailMessage.model_validate(r) for r in rows], total, paging)

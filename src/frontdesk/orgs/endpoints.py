@@ -26,9 +26,12 @@ async def read_organization(session: Session, subject: Subject) -> schemas.Organ
 
 
 @router.patch("/organization", response_model=schemas.Organization, summary="Rename or move time zone")
-async def update_organization(data: schemas.OrganizationUpdate, session: Session, subject: Subject) -> schemas.Organization:
-    org = await service.update_organization(session, require(subject, "org.update"), subject,
-                                            name=data.name, timezone=data.timezone)
+async def update_organization(
+    data: schemas.OrganizationUpdate, session: Session, subject: Subject
+) -> schemas.Organization:
+    org = await service.update_organization(
+        session, require(subject, "org.update"), subject, name=data.name, timezone=data.timezone
+    )
     return schemas.Organization.model_validate(org)
 
 
@@ -38,15 +41,18 @@ async def list_members(session: Session, subject: Subject) -> list[schemas.Membe
 
 
 @router.patch("/members/{membership_id}", response_model=schemas.Member, summary="Change a member's role")
-async def update_member(membership_id: uuid.UUID, data: schemas.MemberUpdate, session: Session,
-                        subject: Subject) -> schemas.Member:
-    m, u = await service.change_role(session, require(subject, "members.manage"), subject, membership_id,
-                                     role=data.role.value)
+async def update_member(
+    membership_id: uuid.UUID, data: schemas.MemberUpdate, session: Session, subject: Subject
+) -> schemas.Member:
+    m, u = await service.change_role(
+        session, require(subject, "members.manage"), subject, membership_id, role=data.role.value
+    )
     return _member(m, u)
 
 
-@router.delete("/members/{membership_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Remove a member from the organization")
+@router.delete(
+    "/members/{membership_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a member from the organization"
+)
 async def delete_member(membership_id: uuid.UUID, session: Session, subject: Subject) -> Response:
     await service.remove_member(session, require(subject, "members.manage"), subject, membership_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -46,9 +46,7 @@ async def membership(
     )
 
 
-async def membership_of_user(
-    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
-) -> Membership | None:
+async def membership_of_user(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
     return await session.scalar(
         select(Membership).where(Membership.organization_id == org_id, Membership.user_id == user_id)
     )

@@ -27,7 +27,11 @@ def check_timezone(name: str) -> str:
 
 
 async def create_organization(
-    session: AsyncSession, *, name: str, owner: User | None, timezone: str = "UTC",
+    session: AsyncSession,
+    *,
+    name: str,
+    owner: User | None,
+    timezone: str = "UTC",
     external_id: str | None = None,
 ) -> Organization:
     org = Organization(
@@ -61,8 +65,15 @@ async def update_organization(
     if timezone is not None and timezone != org.timezone:
         org.timezone = changes["timezone"] = check_timezone(timezone)
     if changes:
-        record(session, "org.updated", organization_id=org.id, subject=subject,
-               target_type="organization", target_id=org.id, details=changes)
+        record(
+            session,
+            "org.updated",
+            organization_id=org.id,
+            subject=subject,
+            target_type="organization",
+            target_id=org.id,
+            details=changes,
+        )
     return org
 
 
@@ -79,22 +90,34 @@ async def change_role(
     actor_role = scope.role or Role.VIEWER
     if not can_assign(actor_role, role) or not can_assign(actor_role, member.role):
         raise Forbidden("You cannot give or take a role above your own.", code="role_too_high")
-    if member.role == Role.OWNER and role != Role.OWNER and await repository.count_owners(session, member.organization_id) <= 1:
+    if (
+        member.role == Role.OWNER
+        and role != Role.OWNER
+        and await repository.count_owners(session, member.organization_id) <= 1
+    ):
         raise Conflict("An organization needs at least one owner.", code="last_owner")
     old = member.role
     member.role = role
-    record(session, "member.role_changed", organization_id=member.organization_id, subject=subject,
-           target_type="membership", target_id=member.id, details={"from": old, "to": role})
-    publish_on_commit(session, org_topic(member.organization_id),
-                      {"type": "member.updated", "membership_id": str(member.id), "role": role})
+    record(
+        session,
+        "member.role_changed",
+        organization_id=member.organization_id,
+        subject=subject,
+        target_type="membership",
+        target_id=member.id,
+        details={"from": old, "to": role},
+    )
+    publish_on_commit(
+        session,
+        org_topic(member.organization_id),
+        {"type": "member.updated", "membership_id": str(member.id), "role": role},
+    )
     user = await session.get(User, member.user_id)
     assert user is not None
     return member, user
 
 
-async def remove_member(
-    session: AsyncSession, scope: OrgScope, subject: AuthSubject, membership_id: uuid.UUID
-) -> None:
+async def remove_member(session: AsyncSession, scope: OrgScope, subject: AuthSubject, membership_id: uuid.UUID) -> None:
     member = await repository.membership(session, scope.ids, membership_id)
     if member is None:
         raise NotFound("No such member.")
@@ -103,7 +126,15 @@ async def remove_member(
     if member.role == Role.OWNER and await repository.count_owners(session, member.organization_id) <= 1:
         raise Conflict("An organization needs at least one owner.", code="last_owner")
     await session.delete(member)
-    record(session, "member.removed", organization_id=member.organization_id, subject=subject,
-           target_type="membership", target_id=member.id, details={"user_id": str(member.user_id)})
-    publish_on_commit(session, org_topic(member.organization_id),
-                      {"type": "member.removed", "membership_id": str(member.id)})
+    record(
+        session,
+        "member.removed",
+        organization_id=member.organization_id,
+        subject=subject,
+        target_type="membership",
+        target_id=member.id,
+        details={"user_id": str(member.user_id)},
+    )
+    publish_on_commit(
+        session, org_topic(member.organization_id), {"type": "member.removed", "membership_id": str(member.id)}
+    )

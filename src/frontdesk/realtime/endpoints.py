@@ -48,8 +48,13 @@ async def _authenticate(ws: WebSocket, runtime: Runtime) -> AuthSubject | None:
     try:
         claims = tokens.decode_access_token(runtime.settings, token, now=runtime.clock.now())
         async with transaction(runtime.sessionmaker) as session:
-            return await user_subject(session, uuid.UUID(claims["sub"]), selected=selected,
-                                      ip=ws.client.host if ws.client else None, via="websocket")
+            return await user_subject(
+                session,
+                uuid.UUID(claims["sub"]),
+                selected=selected,
+                ip=ws.client.host if ws.client else None,
+                via="websocket",
+            )
     except (FrontdeskError, ValueError, KeyError):
         return None
 
@@ -69,8 +74,9 @@ async def realtime_socket(ws: WebSocket) -> None:
     runtime.metrics.websockets.inc()
     try:
         async with runtime.bus.subscribe(*topics) as sub:
-            await ws.send_json({"type": "ready", "organization_id": str(subject.organization_id or ""),
-                                "topics": topics})
+            await ws.send_json(
+                {"type": "ready", "organization_id": str(subject.organization_id or ""), "topics": topics}
+            )
             reader = asyncio.create_task(_read_loop(ws, runtime, subject))
             try:
                 while not reader.done():
@@ -101,8 +107,9 @@ async def _read_loop(ws: WebSocket, runtime: Runtime, subject: AuthSubject) -> N
         except (WebSocketDisconnect, RuntimeError):
             return
         try:
-            await runtime.limiter.hit(runtime.settings.rate_limit_user, "ws", str(subject.user_id),
-                                      what="socket messages")
+            await runtime.limiter.hit(
+                runtime.settings.rate_limit_user, "ws", str(subject.user_id), what="socket messages"
+            )
         except RateLimited as exc:
             await ws.send_json({"type": "error", **exc.to_dict()})
             continue

@@ -23,9 +23,7 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
-async def memberships_of(
-    session: AsyncSession, user_id: uuid.UUID
-) -> list[tuple[Membership, Organization]]:
+async def memberships_of(session: AsyncSession, user_id: uuid.UUID) -> list[tuple[Membership, Organization]]:
     rows = await session.execute(
         select(Membership, Organization)
         .join(Organization, Organization.id == Membership.organization_id)

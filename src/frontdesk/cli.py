@@ -83,15 +83,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         await runtime.start(sweep=True, receive=True)
-        print("Frontdesk worker running: sweeping due jobs and taking them from Redis.", flush=True)
+        print(
+            f"Frontdesk worker running: sweeping due jobs and taking them from Redis list {settings.job_queue!r}.",
+            flush=True,
+        )
         await stop.wait()
+        # Jobs already running get a bounded time to finish; the rest run again after their lease.
         await runtime.stop()
+        print("Frontdesk worker stopped.", flush=True)
 
     asyncio.run(main())
     return 0
 
 
-async def _with_runtime(settings: Settings, fn):  # type: ignore[no-untyped-def]
+async def _with_runtime(settings: Settings, fn):
     from frontdesk.kit.db import transaction
     from frontdesk.kit.runtime import Runtime
 
@@ -117,7 +122,7 @@ def cmd_create_org(args: argparse.Namespace) -> int:
     from frontdesk.orgs.service import create_organization
     from frontdesk.users.repository import get_by_email
 
-    async def run(session):  # type: ignore[no-untyped-def]
+    async def run(session):
         owner = await get_by_email(session, args.owner_email) if args.owner_email else None
         if args.owner_email and owner is None:
             raise SystemExit(f"No user with email {args.owner_email}; create it first with create-user.")
@@ -138,7 +143,7 @@ def cmd_create_user(args: argparse.Namespace, *, operator: bool = False) -> int:
         print("The password needs at least 10 characters.", file=sys.stderr)
         return 2
 
-    async def run(session):  # type: ignore[no-untyped-def]
+    async def run(session):
         from sqlalchemy import select
 
         user = await create_user(
@@ -169,7 +174,7 @@ def ensure_demo(settings: Settings) -> tuple[str, str, bool]:
 
     cred_file = settings.data_dir / "demo-login.txt"
 
-    async def run(session):  # type: ignore[no-untyped-def]
+    async def run(session):
         if await get_by_email(session, DEMO_EMAIL) is not None:
             return None
         password = secrets.token_urlsafe(12)

@@ -1,16 +1,37 @@
 """Imports every domain's tables so metadata (Alembic, tests) sees the whole schema."""
 
+from frontdesk.agents.models import AgentPresence, Shift
 from frontdesk.apikeys.models import ApiKey
 from frontdesk.audit.models import AuditEvent
 from frontdesk.auth.models import PasswordResetToken, RefreshToken
+from frontdesk.contacts.models import Contact, ContactAttribute, ContactIdentity
+from frontdesk.conversations.models import CannedResponse, Conversation, ConversationRead, CsatRating
+from frontdesk.inboxes.models import Inbox, Team, TeamMember
 from frontdesk.invitations.models import Invitation
 from frontdesk.kit.jobs import Job
 from frontdesk.kit.models import Base
 from frontdesk.mail.models import MailMessage
+from frontdesk.messages.models import Message
 from frontdesk.orgs.models import Membership, Organization
 from frontdesk.users.models import User
+from frontdesk.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AgentPresence",
+    "CannedResponse",
+    "Contact",
+    "ContactAttribute",
+    "ContactIdentity",
+    "Conversation",
+    "ConversationRead",
+    "CsatRating",
+    "Inbox",
+    "Message",
+    "Shift",
+    "Team",
+    "TeamMember",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "ApiKey",
     "AuditEvent",
     "Base",

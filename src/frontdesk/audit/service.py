@@ -23,6 +23,7 @@ def record(
     ip: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    actor_type: str
     if subject is not None:
         actor_type = subject.kind
         actor_id = subject.user_id or subject.api_key_id

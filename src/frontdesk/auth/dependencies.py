@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.apikeys import service as apikeys
 from frontdesk.auth import tokens
 from frontdesk.authz.subject import AuthSubject
-from frontdesk.kit.db import run_after_commit
+from frontdesk.kit.db import transaction
 from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from frontdesk.kit.runtime import Runtime
 from frontdesk.orgs.models import ACTIVE
@@ -31,20 +31,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    runtime = get_runtime(request)
-    async with runtime.sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            session.info.pop("after_commit", None)
-            raise
-    await run_after_commit(session)
+    async with transaction(get_runtime(request).sessionmaker) as session:
+        yield session
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -32,7 +32,7 @@ _DUMMY_HASH: dict[int, str] = {}
 
 
 def _rt(session: AsyncSession) -> Runtime:
-    return session.info["runtime"]  # type: ignore[no-any-return]
+    return session.info["runtime"]
 
 
 def hash_password(session: AsyncSession, password: str) -> str:

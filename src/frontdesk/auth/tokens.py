@@ -46,7 +46,7 @@ def decode_access_token(settings: Settings, token: str, *, now: datetime) -> dic
             settings.signing_key,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "typ"], "verify_exp": False},
+            options={"require": ["exp", "iat", "sub", "typ"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.PyJWTError as exc:
         raise Unauthorized("The access token is not valid.", code="token_invalid") from exc

@@ -58,6 +58,21 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
+BeforeCommit = Callable[[AsyncSession], Awaitable[object]]
+
+
+def before_commit(session: AsyncSession, callback: BeforeCommit) -> None:
+    """Run ``callback(session)`` inside the transaction, just before it commits (once per registration)."""
+    session.info.setdefault("before_commit", []).append(callback)
+
+
+async def run_before_commit(session: AsyncSession) -> None:
+    # Callbacks may register more (an event that emits another), so drain until empty.
+    while callbacks := session.info.pop("before_commit", []):
+        for callback in callbacks:
+            await callback(session)
+
+
 def on_commit(session: AsyncSession, callback: AfterCommit) -> None:
     """Run ``callback`` after the surrounding transaction commits, and never if it rolls back."""
     session.info.setdefault("after_commit", []).append(callback)
@@ -77,9 +92,11 @@ async def transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIt
     async with sessionmaker() as session:
         try:
             yield session
+            await run_before_commit(session)
             await session.commit()
         except BaseException:
             await session.rollback()
             session.info.pop("after_commit", None)
+            session.info.pop("before_commit", None)
             raise
     await run_after_commit(session)

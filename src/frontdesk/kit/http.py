@@ -52,3 +52,57 @@ async def check_url(url: str, *, allow_private: bool) -> list[str]:
                     "an operator must allow such targets explicitly.",
                 )
     return addresses
+
+
+class GuardedResponse:
+    def __init__(self, status: int, headers: dict[str, str], body: bytes, truncated: bool) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.truncated = truncated
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+async def guarded_request(
+    method: str,
+    url: str,
+    *,
+    allow_private: bool,
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+    timeout: float = 10.0,
+    max_bytes: int = 1_048_576,
+) -> GuardedResponse:
+    """Send a request to a user-supplied URL through the SSRF guard, reading at most ``max_bytes``.
+
+    The connection goes to the address that was checked (the host name still travels in ``Host``
+    and, for HTTPS, in SNI), so a DNS answer that changes after the check is never used.
+    """
+    import httpx
+
+    addresses = await check_url(url, allow_private=allow_private)
+    parts = urlsplit(url)
+    address = addresses[0]
+    netloc_host = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    pinned = parts._replace(netloc=f"{netloc_host}{port}").geturl()
+    request_headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": "Frontdesk-Webhooks/1"}
+    request_headers.update(headers or {})
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        request = client.build_request(method, pinned, headers=request_headers, content=content, extensions=extensions)
+        response = await client.send(request, stream=True)
+        try:
+            body = bytearray()
+            truncated = False
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > max_bytes:
+                    truncated = True
+                    del body[max_bytes:]
+                    break
+        finally:
+            await response.aclose()
+    return GuardedResponse(response.status_code, dict(response.headers), bytes(body), truncated)

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.kit.ids import new_id
 from frontdesk.kit.jobs import enqueue
 from frontdesk.mail.models import MailMessage
 
@@ -21,6 +22,7 @@ def queue_mail(
     kind: str = "general",
 ) -> MailMessage:
     message = MailMessage(
+        id=new_id(),
         organization_id=organization_id,
         to_address=to,
         subject=subject,

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import frontdesk.kit.models
+from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 from sqlalchemy.dialects import postgresql  # noqa: F401
 ${imports if imports else ""}
 

@@ -1,0 +1,165 @@
+"""SQL about conversations, their reads, canned responses and ratings."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.conversations.models import CannedResponse, Conversation, ConversationRead, CsatRating
+from frontdesk.messages.models import Message
+
+
+async def get(session: AsyncSession, org_ids: Iterable[uuid.UUID], conversation_id: uuid.UUID) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id, Conversation.organization_id.in_(list(org_ids)))
+    )
+
+
+async def current_for_contact(session: AsyncSession, inbox_id: uuid.UUID, contact_id: uuid.UUID) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation)
+        .where(
+            Conversation.inbox_id == inbox_id, Conversation.contact_id == contact_id, Conversation.status != "resolved"
+        )
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    )
+
+
+async def latest_for_contact(session: AsyncSession, inbox_id: uuid.UUID, contact_id: uuid.UUID) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation)
+        .where(Conversation.inbox_id == inbox_id, Conversation.contact_id == contact_id)
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    )
+
+
+async def for_contact(session: AsyncSession, org_ids: Iterable[uuid.UUID], contact_id: uuid.UUID) -> list[Conversation]:
+    return list(
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.contact_id == contact_id, Conversation.organization_id.in_(list(org_ids)))
+            .order_by(Conversation.created_at.desc())
+        )
+    )
+
+
+def listing(
+    org_ids: Iterable[uuid.UUID],
+    *,
+    assignee: uuid.UUID | None,
+    unassigned: bool,
+    statuses: list[str],
+    inbox_id: uuid.UUID | None,
+    label: str | None,
+    contact_ids: Select[Any] | None,
+) -> Select[Any]:
+    stmt = select(Conversation).where(Conversation.organization_id.in_(list(org_ids)))
+    if assignee is not None:
+        stmt = stmt.where(Conversation.assignee_id == assignee)
+    if unassigned:
+        stmt = stmt.where(Conversation.assignee_id.is_(None))
+    if statuses:
+        stmt = stmt.where(Conversation.status.in_(statuses))
+    if inbox_id is not None:
+        stmt = stmt.where(Conversation.inbox_id == inbox_id)
+    if contact_ids is not None:
+        stmt = stmt.where(Conversation.contact_id.in_(contact_ids))
+    if label:
+        # Labels are a short JSON list; matching the quoted label in its text works on both dialects.
+        from sqlalchemy import String, cast
+
+        stmt = stmt.where(cast(Conversation.labels, String).contains(f'"{label}"', autoescape=True))
+    return stmt.order_by(Conversation.last_activity_at.desc().nulls_last(), Conversation.id.desc())
+
+
+async def unread_counts(
+    session: AsyncSession, user_id: uuid.UUID, conversation_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    if not conversation_ids:
+        return {}
+    read = (
+        select(ConversationRead.conversation_id, ConversationRead.last_read_at)
+        .where(ConversationRead.user_id == user_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Message.conversation_id, func.count())
+        .outerjoin(read, read.c.conversation_id == Message.conversation_id)
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.direction == "in",
+            (read.c.last_read_at.is_(None)) | (Message.created_at > read.c.last_read_at),
+        )
+        .group_by(Message.conversation_id)
+    )
+    return {cid: int(n) for cid, n in rows.all()}
+
+
+async def read_marker(session: AsyncSession, conversation_id: uuid.UUID, user_id: uuid.UUID) -> ConversationRead | None:
+    return await session.scalar(
+        select(ConversationRead).where(
+            ConversationRead.conversation_id == conversation_id, ConversationRead.user_id == user_id
+        )
+    )
+
+
+async def open_count(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                Conversation.organization_id == org_id,
+                Conversation.assignee_id == user_id,
+                Conversation.status == "open",
+            )
+        )
+        or 0
+    )
+
+
+async def has_human_reply(session: AsyncSession, conversation_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(Message.id)
+        .where(
+            and_(Message.conversation_id == conversation_id, Message.sender_type == "agent", Message.private.is_(False))
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def canned(session: AsyncSession, org_ids: Iterable[uuid.UUID]) -> list[CannedResponse]:
+    return list(
+        await session.scalars(
+            select(CannedResponse)
+            .where(CannedResponse.organization_id.in_(list(org_ids)))
+            .order_by(CannedResponse.shortcut)
+        )
+    )
+
+
+async def canned_one(
+    session: AsyncSession, org_ids: Iterable[uuid.UUID], canned_id: uuid.UUID
+) -> CannedResponse | None:
+    return await session.scalar(
+        select(CannedResponse).where(CannedResponse.id == canned_id, CannedResponse.organization_id.in_(list(org_ids)))
+    )
+
+
+async def rating(session: AsyncSession, conversation_id: uuid.UUID) -> CsatRating | None:
+    return await session.scalar(select(CsatRating).where(CsatRating.conversation_id == conversation_id))
+
+
+def ratings(org_ids: Iterable[uuid.UUID], *, agent_id: uuid.UUID | None, since: datetime | None) -> Select[Any]:
+    stmt = select(CsatRating).where(CsatRating.organization_id.in_(list(org_ids)))
+    if agent_id is not None:
+        stmt = stmt.where(CsatRating.agent_id == agent_id)
+    if since is not None:
+        stmt = stmt.where(CsatRating.created_at >= since)
+    return stmt.order_by(CsatRating.created_at.desc(), CsatRating.id.desc())

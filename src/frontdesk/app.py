@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,13 @@ TAGS = [
     {"name": "audit", "description": "Who did what, when and from where."},
     {"name": "mail", "description": "The email outbox."},
     {"name": "operators", "description": "Installation operators: every organization, usage and health."},
+    {"name": "inboxes", "description": "Inboxes (one per channel instance) and teams."},
+    {"name": "contacts", "description": "Contacts and their typed attributes."},
+    {"name": "conversations", "description": "The agent inbox: conversations, replies, notes, handoff."},
+    {"name": "agents", "description": "Agent presence and working hours."},
+    {"name": "webhooks", "description": "Outgoing webhook subscriptions and their deliveries."},
+    {"name": "api-channel", "description": "Server-to-server conversations through an API inbox."},
+    {"name": "widget", "description": "The website widget's public API and socket."},
     {"name": "realtime", "description": "WebSocket events, with REST catch-up by cursor."},
     {"name": "system", "description": "Health, readiness and metrics."},
 ]
@@ -43,20 +50,32 @@ TAGS = [
 
 def _routers() -> list[Any]:
     # Imported here so that importing the app module stays cheap for the CLI.
+    from frontdesk.agents.endpoints import router as agents
     from frontdesk.apikeys.endpoints import router as apikeys
     from frontdesk.audit.endpoints import router as audit
     from frontdesk.auth.endpoints import router as auth
     from frontdesk.auth.oidc_endpoints import router as oidc
     from frontdesk.authz.endpoints import router as authz
+    from frontdesk.channels.api.endpoints import router as api_channel
+    from frontdesk.channels.web.endpoints import router as widget
+    from frontdesk.contacts.endpoints import router as contacts
+    from frontdesk.conversations.endpoints import router as conversations
+    from frontdesk.inboxes.endpoints import router as inboxes
     from frontdesk.invitations.endpoints import router as invitations
     from frontdesk.mail.endpoints import router as mail
+    from frontdesk.messages.endpoints import router as messages
     from frontdesk.operators.endpoints import router as operators
     from frontdesk.orgs.endpoints import router as orgs
     from frontdesk.realtime.endpoints import router as realtime
     from frontdesk.system.endpoints import router as system
     from frontdesk.web.pages import router as pages
+    from frontdesk.webhooks.endpoints import router as webhooks
 
-    return [auth, oidc, authz, orgs, invitations, apikeys, audit, mail, operators, realtime, system, pages]
+    return [
+        auth, oidc, authz, orgs, invitations, apikeys, audit, mail, operators,
+        inboxes, contacts, conversations, messages, agents, webhooks, api_channel, widget,
+        realtime, system, pages,
+    ]
 
 
 def create_app(
@@ -64,7 +83,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     runtime: Runtime | None = None,
-    start_background: bool = True,
+    start_background: bool = True, on_ready: Callable[[], None] | None = None,
 ) -> FastAPI:
     settings = settings or (runtime.settings if runtime else Settings())
     configure_logging(settings.log_level, settings.log_json)
@@ -80,6 +99,8 @@ def create_app(
             distributed=settings.distributed,
             sweeper=settings.sweeper_enabled,
         )
+        if on_ready is not None:
+            on_ready()
         try:
             yield
         finally:

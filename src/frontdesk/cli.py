@@ -9,6 +9,7 @@ import getpass
 import secrets
 import signal
 import sys
+from collections.abc import Callable
 
 from frontdesk.config import Settings
 
@@ -39,7 +40,7 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, *, on_ready: Callable[[], None] | None = None) -> int:
     import uvicorn
 
     from frontdesk.app import create_app
@@ -49,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cmd_migrate(argparse.Namespace(revision="head", database_url=settings.database_url))
     host = args.host or settings.host
     port = args.port or settings.port
-    app = create_app(settings)
+    app = create_app(settings, on_ready=on_ready)
     uvicorn.run(
         app,
         host=host,
@@ -166,6 +167,26 @@ def cmd_create_user(args: argparse.Namespace, *, operator: bool = False) -> int:
     return 0
 
 
+def cmd_grant_operator(args: argparse.Namespace) -> int:
+    """Make an existing account an operator, or (``--revoke``) an ordinary user again."""
+    from frontdesk.audit.service import record
+    from frontdesk.kit.errors import NotFound
+    from frontdesk.users.repository import get_by_email
+
+    async def run(session):
+        user = await get_by_email(session, args.email)
+        if user is None:
+            raise NotFound(f"No user with email {args.email}.")
+        user.is_operator = not args.revoke
+        record(session, "operator.revoked" if args.revoke else "operator.granted", organization_id=None,
+               actor_label="cli", target_type="user", target_id=user.id)
+        return user
+
+    user = asyncio.run(_with_runtime(_settings(args), run))
+    print(f"{user.email} is {'no longer' if args.revoke else 'now'} an installation operator.")
+    return 0
+
+
 def ensure_demo(settings: Settings) -> tuple[str, str, bool]:
     """Create the demo organization and its owner once; return the login and whether it is new."""
     from frontdesk.auth.service import create_user
@@ -201,14 +222,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     url = f"http://{host}:{port}"
-    print("", flush=True)
-    print("  Frontdesk is starting" + (" with a new demo organization." if created else "."))
-    print(f"  Open       {url}/login")
-    print(f"  Email      {email}")
-    print(f"  Password   {password}")
-    print(f"  API docs   {url}/docs")
-    print("  Stop with Ctrl+C.\n", flush=True)
-    return cmd_serve(argparse.Namespace(host=host, port=port, migrate=False, database_url=None))
+    banner = "\n".join([
+        "",
+        "  Frontdesk is running" + (" with a new demo organization." if created else "."),
+        f"  Open       {url}/login",
+        f"  Email      {email}",
+        f"  Password   {password}",
+        f"  API docs   {url}/docs",
+        "  Stop with Ctrl+C.",
+        "",
+    ])
+    return cmd_serve(argparse.Namespace(host=host, port=port, migrate=False, database_url=None),
+                     on_ready=lambda: print(banner, flush=True))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -245,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--role", default="agent", choices=["owner", "admin", "agent", "viewer"])
         p.set_defaults(fn=lambda a, op=operator: cmd_create_user(a, operator=op))
 
+    p = sub.add_parser("grant-operator", help="Make an existing user an installation operator.")
+    p.add_argument("email")
+    p.add_argument("--revoke", action="store_true", help="Take the operator role away instead.")
+    p.set_defaults(fn=cmd_grant_operator)
+
     p = sub.add_parser("demo", help="Migrate, create the demo organization once, print the login, serve.")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
@@ -253,8 +283,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from frontdesk.kit.errors import FrontdeskError
+
     args = build_parser().parse_args(argv)
-    return int(args.fn(args) or 0)
+    try:
+        return int(args.fn(args) or 0)
+    except FrontdeskError as exc:
+        print(f"frontdesk: {exc.message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ def upgrade(database_url: str, revision: str = "head", *, verbose: bool = True) 
     if verbose:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("  migrate: %(message)s"))
+        # One line per revision applied is the progress an operator needs; the rest is Alembic chatter.
+        handler.addFilter(lambda record: record.getMessage().startswith("Running"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     try:

@@ -29,6 +29,11 @@ def conversation_topic(conversation_id: uuid.UUID) -> str:
     return f"conv:{conversation_id}"
 
 
+def inbox_topic(inbox_id: uuid.UUID) -> str:
+    """Public events of every conversation of an inbox: what an API-channel integrator's socket sees."""
+    return f"inbox:{inbox_id}"
+
+
 def to_schema(message: Message, *, for_agent: bool = True) -> schemas.Message:
     deleted = message.deleted_at is not None
     return schemas.Message(
@@ -120,6 +125,7 @@ async def add_message(
             "message": to_schema(message, for_agent=False).model_dump(mode="json"),
         }
         publish_on_commit(session, conversation_topic(conversation.id), public)
+        publish_on_commit(session, inbox_topic(conversation.inbox_id), public)
         from frontdesk.webhooks.service import emit
 
         emit(

@@ -68,13 +68,14 @@ def _routers() -> list[Any]:
     from frontdesk.orgs.endpoints import router as orgs
     from frontdesk.realtime.endpoints import router as realtime
     from frontdesk.system.endpoints import router as system
+    from frontdesk.web.inbox import router as inbox_pages
     from frontdesk.web.pages import router as pages
     from frontdesk.webhooks.endpoints import router as webhooks
 
     return [
         auth, oidc, authz, orgs, invitations, apikeys, audit, mail, operators,
         inboxes, contacts, conversations, messages, agents, webhooks, api_channel, widget,
-        realtime, system, pages,
+        realtime, system, pages, inbox_pages,
     ]
 
 
@@ -122,7 +123,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            WidgetExemptCORS,
             allow_origins=settings.cors_origins,
             allow_credentials=True,
             allow_methods=["*"],
@@ -131,6 +132,26 @@ def create_app(
         )
     app.add_middleware(RequestMiddleware, metrics=runtime.metrics, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+class WidgetExemptCORS:
+    """The operator's CORS list governs the API; the widget's routes answer CORS themselves.
+
+    The widget runs on customers' own sites, which no installation-wide list can name, and each
+    inbox keeps its own allowed origins. Starlette's middleware would refuse their preflights.
+    """
+
+    EXEMPT = ("/api/v1/widget/", "/widget.js")
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, **options)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(self.EXEMPT):
+            await self.app(scope, receive, send)
+        else:
+            await self.cors(scope, receive, send)
 
 
 def _error(

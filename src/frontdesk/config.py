@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = 1_048_576
+    # Uploads (widget attachments) may be larger than other request bodies, up to this.
+    attachment_max_bytes: int = 10_485_760
     trust_forwarded_for: bool = False
 
     # Secrets. ``secret_key`` signs our tokens; when unset, a key is generated once and kept in
@@ -58,6 +60,11 @@ class Settings(BaseSettings):
     job_lease_seconds: int = 60
     job_max_attempts: int = 8
     job_concurrency: int = 32
+    # Finished job rows are deleted after this many days (failed ones are kept for inspection).
+    job_retention_days: int = 7
+    # The Redis list that carries job ids to ``frontdesk worker`` processes (distributed mode). Give each
+    # installation sharing one Redis its own name; it also names the channel that wakes their sweepers.
+    job_queue: str = "frontdesk:jobs"
 
     # Rate limits (``limits`` notation, e.g. ``10/minute``).
     rate_limit_enabled: bool = True

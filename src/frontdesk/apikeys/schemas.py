@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from frontdesk.kit.clock import UtcDateTime
+
 
 class ApiKey(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -24,7 +26,7 @@ class ApiKeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(min_length=1, max_length=64, description="Permissions the key carries.")
-    expires_at: datetime | None = None
+    expires_at: UtcDateTime | None = Field(None, description="When the key stops working; without a zone, UTC.")
 
 
 class ApiKeyCreated(ApiKey):

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from frontdesk.kit.clock import UtcDateTime
+
 
 class AuditEvent(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -27,5 +29,5 @@ class AuditFilter(BaseModel):
     action: str | None = Field(None, max_length=80, description="Exact action, or a prefix ending in '.'")
     actor: str | None = Field(None, max_length=320, description="Part of the actor's email or key name")
     target_type: str | None = Field(None, max_length=40)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: UtcDateTime | None = None
+    until: UtcDateTime | None = None

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
+import structlog
 from fastapi import Depends, Request
+from sqlalchemy import event, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session as OrmSession
 
 from frontdesk.apikeys import service as apikeys
 from frontdesk.auth import tokens
 from frontdesk.authz.subject import AuthSubject
+from frontdesk.kit.crypto import constant_time_equal
 from frontdesk.kit.db import transaction
-from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from frontdesk.kit.runtime import Runtime
 from frontdesk.orgs.models import ACTIVE
 from frontdesk.users import repository as users
@@ -28,26 +33,83 @@ ORG_COOKIE = "fd_org"
 CSRF_COOKIE = "fd_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# PostgreSQL refuses these in text and JSON: 22021 character_not_in_repertoire (a NUL in text),
+# 22P05 untranslatable_character (a \u0000 escape in jsonb).
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+log = structlog.get_logger("frontdesk.auth")
 
 
 def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
+def _invalid_text(where: str | None = None) -> ValidationFailed:
+    return ValidationFailed(
+        "Text may not contain NUL characters (\\u0000).",
+        code="invalid_text",
+        details={"field": where} if where else {},
+    )
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul_on_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
+    """PostgreSQL cannot store NUL in text, SQLite can: refuse it on both, before it is written.
+
+    Whatever a client sends then answers the same 422 on either database, rather than a 500 on
+    PostgreSQL and a row that could never be moved to it on SQLite.
+    """
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            if _has_nul(state.attrs[attr.key].loaded_value):
+                raise _invalid_text(f"{state.mapper.persist_selectable.name}.{attr.key}")
+
+
+def _unstorable_text(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with transaction(get_runtime(request).sessionmaker) as session:
-        yield session
+    try:
+        async with transaction(get_runtime(request).sessionmaker) as session:
+            event.listen(session.sync_session, "before_flush", _refuse_nul_on_flush)
+            yield session
+    except DBAPIError as exc:
+        # The flush guard covers writes; a NUL in a search filter or a raw update reaches
+        # PostgreSQL and comes back as this. It is the client's input, so a 422, never a 500.
+        if not _unstorable_text(exc):
+            raise
+        log.info("unstorable_text_refused", path=request.url.path)
+        raise _invalid_text() from None
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def client_ip(request: Request) -> str | None:
+    """The caller's address; behind a trusted proxy, the one that proxy saw.
+
+    Proxies append to ``X-Forwarded-For``, so only its last entry was written by the proxy we
+    trust; everything before it is whatever the client sent. Taking the first entry would let a
+    client choose its address in the audit log and step around per-address sign-in limits.
+    """
     settings = get_runtime(request).settings
     if settings.trust_forwarded_for:
         forwarded = request.headers.get("x-forwarded-for")
         if forwarded:
-            return forwarded.split(",")[0].strip()[:64]
+            last = forwarded.rsplit(",", 1)[-1].strip()[:64]
+            if last:
+                return last
     return request.client.host if request.client else None
 
 
@@ -122,7 +184,7 @@ async def resolve_subject(
     if from_cookie and not csrf_verified and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER)
         expected = request.cookies.get(CSRF_COOKIE)
-        if not sent or not expected or sent != expected:
+        if not sent or not expected or not constant_time_equal(sent, expected):
             raise Forbidden("The request is missing its CSRF token.", code="csrf_failed")
     if apikeys.looks_like_key(token):
         key, org = await apikeys.authenticate(session, token)
@@ -158,12 +220,10 @@ async def resolve_subject(
             strict_selection=not from_cookie,
         )
         user = await users.get(session, user_id)
-        if (
-            user is not None
-            and user.password_changed_at is not None
-            and int(claims["iat"]) < int(user.password_changed_at.timestamp())
-        ):
-            raise Unauthorized("The password changed since this token was issued; sign in again.", code="token_revoked")
+        if user is not None:
+            from frontdesk.auth.service import ensure_token_current
+
+            await ensure_token_current(session, claims, user)
     else:
         from frontdesk.auth import external
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import select, update
@@ -117,6 +118,17 @@ async def authenticate(session: AsyncSession, *, email: str, password: str, ip: 
     if new_hash:
         user.password_hash = new_hash
     user.last_login_at = rt.clock.now()
+    # A sign-in is as security-relevant as a failed one: the owner of a stolen password wants to see
+    # when and from where it was used. Installation-level, since a person may belong to several orgs.
+    record(
+        session,
+        "auth.login",
+        organization_id=None,
+        actor_label=user.email,
+        ip=ip,
+        target_type="user",
+        target_id=user.id,
+    )
     return user
 
 
@@ -230,12 +242,52 @@ async def logout(
     record(session, "auth.logout", organization_id=subject.organization_id, subject=subject)
 
 
+async def ensure_token_current(session: AsyncSession, claims: dict[str, Any], user: User) -> None:
+    """Refuse an access token whose session has ended, though its signature and expiry are fine.
+
+    Two ways a token outlives its session: the password changed after it was issued, or its
+    session (the refresh family named by ``sid``) was signed out, revoked on refresh-token reuse,
+    or ended by a password change or reset. Checking the family too is what makes sign-out and
+    reuse detection take effect at once instead of when the access token runs out, and it closes
+    the gap of a token issued within the same second as a password change.
+    """
+    changed = user.password_changed_at
+    if changed is not None and int(claims["iat"]) < int(changed.timestamp()):
+        raise Unauthorized("The password changed since this token was issued; sign in again.", code="token_revoked")
+    try:
+        family = uuid.UUID(str(claims.get("sid")))
+    except ValueError:
+        raise Unauthorized("The access token is not valid.", code="token_invalid") from None
+    live = await session.scalar(
+        select(RefreshToken.id)
+        .where(
+            RefreshToken.family_id == family,
+            RefreshToken.user_id == user.id,
+            RefreshToken.revoked_at.is_(None),
+        )
+        .limit(1)
+    )
+    if live is None:
+        raise Unauthorized("This session was signed out; sign in again.", code="token_revoked")
+
+
 async def _revoke_all(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """End every session of the person and spend every reset link still in their mailbox.
+
+    A reset link that outlives a password change (or another reset) would let whoever reads that
+    old email set the password once more, undoing the change the owner just made.
+    """
     now = _rt(session).clock.now()
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
+    )
+    await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 

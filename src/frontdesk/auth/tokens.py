@@ -50,8 +50,12 @@ def decode_access_token(settings: Settings, token: str, *, now: datetime) -> dic
         )
     except jwt.PyJWTError as exc:
         raise Unauthorized("The access token is not valid.", code="token_invalid") from exc
+    for name in ("exp", "iat"):
+        # Signed by us, yet a number only in name: refuse it rather than trust it.
+        if not isinstance(claims[name], int) or isinstance(claims[name], bool):
+            raise Unauthorized("The access token is not valid.", code="token_invalid")
     # Expiry is judged against the runtime's clock so tests can move time.
-    if int(claims["exp"]) <= int(now.timestamp()):
+    if claims["exp"] <= int(now.timestamp()):
         raise Unauthorized("The access token has expired; refresh it.", code="token_expired")
     if claims.get("typ") != "access":
         raise Unauthorized("This token cannot be used to call the API.", code="token_invalid")

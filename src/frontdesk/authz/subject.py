@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
-SubjectKind = Literal["user", "api_key"]
+SubjectKind = Literal["user", "api_key", "visitor"]
 
 
 @dataclass(frozen=True)

@@ -59,37 +59,59 @@ async def attribute(session: AsyncSession, contact_id: uuid.UUID, key: str) -> C
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "contains", "exists")
 
+# One parsed filter: the key, the operator, and the typed (column, value) readings of its value. A
+# value such as "3" may mean the number 3 or the text "3"; the filter matches when any reading does,
+# and since a row fills only the column of its own type, the others are NULL and never match.
+AttributeFilter = tuple[str, str, list[tuple[str, Any]]]
 
-def search(
-    org_ids: Iterable[uuid.UUID], *, q: str | None, attribute_filters: list[tuple[str, str, str, Any]]
-) -> Select[Any]:
-    """``attribute_filters``: (key, operator, column, value) tuples, already typed by the service."""
-    stmt = select(Contact).where(Contact.organization_id.in_(list(org_ids)))
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Contact.name.ilike(like), Contact.email.ilike(like), Contact.phone.ilike(like)))
-    for key, op, column, value in attribute_filters:
-        col = getattr(ContactAttribute, column)
-        sub = select(ContactAttribute.contact_id).where(
-            ContactAttribute.key == key, ContactAttribute.organization_id.in_(list(org_ids))
+
+def _compare(op: str, col: Any, value: Any) -> Any:
+    if op == "eq":
+        return col == value
+    if op == "ne":
+        return col != value
+    if op == "gt":
+        return col > value
+    if op == "gte":
+        return col >= value
+    if op == "lt":
+        return col < value
+    if op == "lte":
+        return col <= value
+    if op == "contains":
+        return col.icontains(str(value), autoescape=True)
+    raise ValidationFailed(f"Unknown operator {op!r}.", code="invalid_filter")
+
+
+def search(org_ids: Iterable[uuid.UUID], *, q: str | None, attribute_filters: list[AttributeFilter]) -> Select[Any]:
+    """Contacts matching ``q`` (name, email or phone) and every attribute filter, newest first."""
+    ids = list(org_ids)
+    stmt = select(Contact).where(Contact.organization_id.in_(ids))
+    if q and q.strip():
+        term = q.strip()
+        stmt = stmt.where(
+            or_(
+                Contact.name.icontains(term, autoescape=True),
+                Contact.email.icontains(term, autoescape=True),
+                Contact.phone.icontains(term, autoescape=True),
+            )
         )
-        if op == "exists":
-            pass
-        elif op == "eq":
-            sub = sub.where(col == value)
-        elif op == "ne":
-            sub = sub.where(col != value)
-        elif op == "gt":
-            sub = sub.where(col > value)
-        elif op == "gte":
-            sub = sub.where(col >= value)
-        elif op == "lt":
-            sub = sub.where(col < value)
-        elif op == "lte":
-            sub = sub.where(col <= value)
-        elif op == "contains":
-            sub = sub.where(col.contains(str(value), autoescape=True))
-        else:
-            raise ValidationFailed(f"Unknown operator {op!r}.", code="invalid_filter")
+    for key, op, readings in attribute_filters:
+        sub = select(ContactAttribute.contact_id).where(
+            ContactAttribute.key == key, ContactAttribute.organization_id.in_(ids)
+        )
+        if op != "exists":
+            sub = sub.where(or_(*(_compare(op, getattr(ContactAttribute, column), v) for column, v in readings)))
         stmt = stmt.where(Contact.id.in_(sub))
     return stmt.order_by(Contact.created_at.desc(), Contact.id.desc())
+
+
+def conversations_of(org_ids: Iterable[uuid.UUID], contact_id: uuid.UUID) -> Select[Any]:
+    """The contact's conversations in every inbox, newest first."""
+    from frontdesk.conversations.models import Conversation
+
+    return (
+        select(Conversation)
+        .where(Conversation.contact_id == contact_id, Conversation.organization_id.in_(list(org_ids)))
+        .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+    )

@@ -54,3 +54,24 @@ class ContactUpdate(BaseModel):
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40, pattern=r"^\+?[0-9 ()\-.]{3,40}$")
     description: str | None = Field(None, max_length=4000)
+
+
+class ContactConversation(BaseModel):
+    """One of the contact's conversations, for the "previous conversations" list."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    inbox_id: uuid.UUID
+    status: str
+    mode: str
+    subject: str
+    labels: list[str]
+    priority: str
+    assignee_id: uuid.UUID | None
+    created_at: datetime
+    last_activity_at: datetime | None
+    resolved_at: datetime | None
+
+
+AttributesPatch = dict[str, AttributeValue | None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import date
 from typing import Any
@@ -17,6 +18,9 @@ from frontdesk.contacts import repository, schemas
 from frontdesk.contacts.models import Contact, ContactAttribute, ContactIdentity
 from frontdesk.kit.errors import NotFound, ValidationFailed
 from frontdesk.kit.events import org_topic, publish_on_commit
+from frontdesk.kit.pagination import PageParams, paginate
+
+MAX_ATTRIBUTES_PER_CALL = 100
 
 
 def _now(session: AsyncSession) -> Any:
@@ -63,14 +67,22 @@ async def find_or_create(
         assert winner is not None
         return winner, False
     publish_on_commit(session, org_topic(organization_id), {"type": "contact.created", "contact_id": str(contact.id)})
-    _webhook(session, organization_id, "contact.created", {"contact_id": str(contact.id)})
+    await _contact_webhook(session, contact, "contact.created", {})
     return contact, True
 
 
-def _webhook(session: AsyncSession, organization_id: uuid.UUID, event: str, data: dict[str, Any]) -> None:
+async def _contact_webhook(session: AsyncSession, contact: Contact, event: str, extra: dict[str, Any]) -> None:
+    """Emit ``event`` with the contact as it stands now, so receivers need no call back to read it."""
     from frontdesk.webhooks.service import emit
 
-    emit(session, organization_id, event, data)
+    await session.flush()
+    (snapshot,) = await to_schema(session, [contact])
+    emit(
+        session,
+        contact.organization_id,
+        event,
+        {"contact_id": str(contact.id), **extra, "contact": snapshot.model_dump(mode="json")},
+    )
 
 
 async def to_schema(session: AsyncSession, contacts: list[Contact]) -> list[schemas.Contact]:
@@ -114,12 +126,22 @@ async def create_contact(
     )
     session.add(contact)
     await session.flush()
+    if len(data.attributes) > MAX_ATTRIBUTES_PER_CALL:
+        raise ValidationFailed(f"At most {MAX_ATTRIBUTES_PER_CALL} attributes per call.", code="too_many_attributes")
     for key, item in data.attributes.items():
         await set_attribute(session, scope, contact.id, key, item.value, type_=item.type)
+    record(
+        session,
+        "contact.created",
+        organization_id=contact.organization_id,
+        subject=subject,
+        target_type="contact",
+        target_id=contact.id,
+    )
     publish_on_commit(
         session, org_topic(scope.organization_id), {"type": "contact.created", "contact_id": str(contact.id)}
     )
-    _webhook(session, scope.organization_id, "contact.created", {"contact_id": str(contact.id)})
+    await _contact_webhook(session, contact, "contact.created", {})
     return contact
 
 
@@ -127,9 +149,14 @@ async def update_contact(
     session: AsyncSession, scope: OrgScope, subject: AuthSubject, contact_id: uuid.UUID, data: schemas.ContactUpdate
 ) -> Contact:
     contact = await get_contact(session, scope, contact_id)
-    changed = data.model_dump(exclude_unset=True)
-    for field, value in changed.items():
-        setattr(contact, field, value.strip() if isinstance(value, str) and field == "name" else value)
+    changed = {}
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if field in ("name", "description"):
+            # These columns are never null: null clears them, as it clears email and phone.
+            value = (value or "").strip() if field == "name" else (value or "")
+        if getattr(contact, field) != value:
+            changed[field] = value
+            setattr(contact, field, value)
     if changed:
         record(
             session,
@@ -143,12 +170,7 @@ async def update_contact(
         publish_on_commit(
             session, org_topic(contact.organization_id), {"type": "contact.updated", "contact_id": str(contact.id)}
         )
-        _webhook(
-            session,
-            contact.organization_id,
-            "contact.updated",
-            {"contact_id": str(contact.id), "fields": sorted(changed)},
-        )
+        await _contact_webhook(session, contact, "contact.updated", {"fields": sorted(changed)})
     return contact
 
 
@@ -181,18 +203,19 @@ async def delete_attribute(session: AsyncSession, scope: OrgScope, contact_id: u
     await session.delete(row)
 
 
-_COLUMN = {
-    "string": "value_text",
-    "number": "value_number",
-    "boolean": "value_bool",
-    "date": "value_date",
-    "json": "value_json",
-}
+MAX_FILTERS = 20
 
 
-def parse_filters(raw: list[str]) -> list[tuple[str, str, str, Any]]:
-    """``key:op:value`` strings (``plan:eq:gold``, ``visits:gt:3``, ``vip:exists``) into typed filters."""
-    out = []
+def parse_filters(raw: list[str]) -> list[repository.AttributeFilter]:
+    """``key:op:value`` strings (``plan:eq:gold``, ``visits:gt:3``, ``vip:exists``) into typed filters.
+
+    The value's type is not written in the filter, so each filter carries every reading of it that
+    could match: ``eq:3`` matches the number 3 and the text "3"; ordering operators take the most
+    specific reading (number, then ISO date, then text); ``contains`` always searches text, ignoring case.
+    """
+    if len(raw) > MAX_FILTERS:
+        raise ValidationFailed(f"At most {MAX_FILTERS} attribute filters at once.", code="invalid_filter")
+    out: list[repository.AttributeFilter] = []
     for item in raw:
         parts = item.split(":", 2)
         if len(parts) < 2:
@@ -203,29 +226,163 @@ def parse_filters(raw: list[str]) -> list[tuple[str, str, str, Any]]:
                 f"Unknown operator {op!r}; use one of {', '.join(repository.OPERATORS)}.", code="invalid_filter"
             )
         if op == "exists":
-            out.append((key, op, "value_text", None))
+            out.append((key, op, []))
             continue
-        if len(parts) < 3:
+        if len(parts) < 3 or parts[2] == "":
             raise ValidationFailed(f"Filter {item!r} needs a value.", code="invalid_filter")
-        value: Any = parts[2]
-        column = "value_text"
-        if op in ("gt", "gte", "lt", "lte") or _looks_numeric(value):
-            try:
-                value, column = float(value), "value_number"
-            except ValueError:
-                try:
-                    value, column = date.fromisoformat(value), "value_date"
-                except ValueError:
-                    column = "value_text"
-        elif value in ("true", "false"):
-            value, column = value == "true", "value_bool"
-        out.append((key, op, column, value))
+        value = parts[2]
+        if op == "contains":
+            out.append((key, op, [("value_text", value)]))
+            continue
+        number, day = _as_number(value), _as_date(value)
+        readings: list[tuple[str, Any]] = []
+        if op in ("gt", "gte", "lt", "lte"):
+            if number is not None:
+                readings.append(("value_number", number))
+            elif day is not None:
+                readings.append(("value_date", day))
+            else:
+                readings.append(("value_text", value))
+        else:
+            if number is not None:
+                readings.append(("value_number", number))
+            if day is not None:
+                readings.append(("value_date", day))
+            if value.lower() in ("true", "false"):
+                readings.append(("value_bool", value.lower() == "true"))
+            readings.append(("value_text", value))
+        out.append((key, op, readings))
     return out
 
 
-def _looks_numeric(value: str) -> bool:
+def _as_number(value: str) -> float | None:
     try:
-        float(value)
+        number = float(value)
     except ValueError:
-        return False
-    return True
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _as_date(value: str) -> date | None:
+    if len(value) != 10:
+        return None  # only YYYY-MM-DD; fromisoformat also takes week dates, which nobody means here
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- what the HTTP API calls
+
+
+async def list_contacts(
+    session: AsyncSession, scope: OrgScope, *, q: str | None, attr: list[str], paging: PageParams
+) -> tuple[list[Contact], int]:
+    if "\x00" in (q or "") or any("\x00" in a for a in attr):
+        # PostgreSQL text cannot hold NUL, so nothing could match; say so rather than fail.
+        raise ValidationFailed("Search terms cannot contain NUL characters.", code="invalid_filter")
+    stmt = repository.search(scope.ids, q=q, attribute_filters=parse_filters(attr))
+    return await paginate(session, stmt, paging)
+
+
+async def contact_conversations(
+    session: AsyncSession, scope: OrgScope, contact_id: uuid.UUID, *, paging: PageParams
+) -> tuple[list[Any], int]:
+    contact = await get_contact(session, scope, contact_id)
+    return await paginate(session, repository.conversations_of(scope.ids, contact.id), paging)
+
+
+def attribute_schema(row: ContactAttribute) -> schemas.Attribute:
+    return schemas.Attribute(key=row.key, type=row.type, value=attrs.value_of(row), updated_at=row.updated_at)  # type: ignore[arg-type]
+
+
+async def list_attributes(session: AsyncSession, scope: OrgScope, contact_id: uuid.UUID) -> list[ContactAttribute]:
+    contact = await get_contact(session, scope, contact_id)
+    return (await repository.attributes(session, [contact.id]))[contact.id]
+
+
+async def get_attribute(session: AsyncSession, scope: OrgScope, contact_id: uuid.UUID, key: str) -> ContactAttribute:
+    contact = await get_contact(session, scope, contact_id)
+    row = await repository.attribute(session, contact.id, attrs.check_key(key))
+    if row is None:
+        raise NotFound(f"The contact has no attribute {key!r}.", code="attribute_not_found")
+    return row
+
+
+async def change_attributes(
+    session: AsyncSession,
+    scope: OrgScope,
+    subject: AuthSubject,
+    contact_id: uuid.UUID,
+    changes: dict[str, schemas.AttributeValue | None],
+) -> list[ContactAttribute]:
+    """Set (or, for ``None``, remove) several attributes at once; all or nothing.
+
+    Returns every attribute of the contact afterwards. Removing a key the contact lacks is not an error,
+    so a patch can be retried.
+    """
+    contact = await get_contact(session, scope, contact_id)
+    if len(changes) > MAX_ATTRIBUTES_PER_CALL:
+        raise ValidationFailed(f"At most {MAX_ATTRIBUTES_PER_CALL} attributes per call.", code="too_many_attributes")
+    for key in changes:
+        attrs.check_key(key)
+    set_keys, removed = [], []
+    for key, item in changes.items():
+        if item is None:
+            row = await repository.attribute(session, contact.id, key)
+            if row is not None:
+                await session.delete(row)
+                removed.append(key)
+        else:
+            await set_attribute(session, scope, contact.id, key, item.value, type_=item.type)
+            set_keys.append(key)
+    await session.flush()
+    if set_keys or removed:
+        await _attributes_changed(session, subject, contact, set_keys=set_keys, removed=removed)
+    return (await repository.attributes(session, [contact.id]))[contact.id]
+
+
+async def put_attribute(
+    session: AsyncSession,
+    scope: OrgScope,
+    subject: AuthSubject,
+    contact_id: uuid.UUID,
+    key: str,
+    item: schemas.AttributeValue,
+) -> ContactAttribute:
+    contact = await get_contact(session, scope, contact_id)
+    row = await set_attribute(session, scope, contact.id, key, item.value, type_=item.type)
+    await session.flush()
+    await _attributes_changed(session, subject, contact, set_keys=[key], removed=[])
+    return row
+
+
+async def remove_attribute(
+    session: AsyncSession, scope: OrgScope, subject: AuthSubject, contact_id: uuid.UUID, key: str
+) -> None:
+    contact = await get_contact(session, scope, contact_id)
+    attrs.check_key(key)
+    await delete_attribute(session, scope, contact.id, key)
+    await session.flush()
+    await _attributes_changed(session, subject, contact, set_keys=[], removed=[key])
+
+
+async def _attributes_changed(
+    session: AsyncSession, subject: AuthSubject, contact: Contact, *, set_keys: list[str], removed: list[str]
+) -> None:
+    details = {"set": sorted(set_keys), "removed": sorted(removed)}
+    record(
+        session,
+        "contact.attributes_changed",
+        organization_id=contact.organization_id,
+        subject=subject,
+        target_type="contact",
+        target_id=contact.id,
+        details=details,
+    )
+    publish_on_commit(
+        session,
+        org_topic(contact.organization_id),
+        {"type": "contact.updated", "contact_id": str(contact.id), "attributes": details},
+    )
+    await _contact_webhook(session, contact, "contact.updated", {"fields": ["attributes"], "attributes": details})

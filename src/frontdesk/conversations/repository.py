@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import CannedResponse, Conversation, ConversationRead, CsatRating
 from frontdesk.messages.models import Message
+from frontdesk.users.models import User
 
 
 async def get(session: AsyncSession, org_ids: Iterable[uuid.UUID], conversation_id: uuid.UUID) -> Conversation | None:
@@ -73,9 +76,14 @@ def listing(
         stmt = stmt.where(Conversation.contact_id.in_(contact_ids))
     if label:
         # Labels are a short JSON list; matching the quoted label in its text works on both dialects.
-        from sqlalchemy import String, cast
-
-        stmt = stmt.where(cast(Conversation.labels, String).contains(f'"{label}"', autoescape=True))
+        # SQLite's JSON text escapes non-ASCII ("\u00e9") while PostgreSQL's JSONB text does not, so
+        # both spellings are tried.
+        text = cast(Conversation.labels, String)
+        raw, escaped = f'"{label}"', json.dumps(label)
+        match = text.contains(raw, autoescape=True)
+        if escaped != raw:
+            match = or_(match, text.contains(escaped, autoescape=True))
+        stmt = stmt.where(match)
     return stmt.order_by(Conversation.last_activity_at.desc().nulls_last(), Conversation.id.desc())
 
 
@@ -134,13 +142,59 @@ async def has_human_reply(session: AsyncSession, conversation_id: uuid.UUID) -> 
     return found is not None
 
 
-async def canned(session: AsyncSession, org_ids: Iterable[uuid.UUID]) -> list[CannedResponse]:
-    return list(
-        await session.scalars(
-            select(CannedResponse)
-            .where(CannedResponse.organization_id.in_(list(org_ids)))
-            .order_by(CannedResponse.shortcut)
+def contacts_matching(org_ids: Iterable[uuid.UUID], q: str) -> Select[Any]:
+    """Ids of contacts whose name or email contains ``q``, for the inbox's search box."""
+    needle = q.strip().lower()
+    return select(Contact.id).where(
+        Contact.organization_id.in_(list(org_ids)),
+        or_(
+            func.lower(Contact.name).contains(needle, autoescape=True),
+            func.lower(func.coalesce(Contact.email, "")).contains(needle, autoescape=True),
+        ),
+    )
+
+
+async def status_counts(
+    session: AsyncSession, org_ids: Iterable[uuid.UUID], user_id: uuid.UUID | None, inbox_id: uuid.UUID | None
+) -> list[tuple[str, int, int, int]]:
+    """(status, all, mine, unassigned) rows, in one grouped scan."""
+    mine = func.sum(case((Conversation.assignee_id == user_id, 1), else_=0)) if user_id is not None else literal(0)
+    stmt = (
+        select(
+            Conversation.status,
+            func.count(),
+            mine,
+            func.sum(case((Conversation.assignee_id.is_(None), 1), else_=0)),
         )
+        .where(Conversation.organization_id.in_(list(org_ids)))
+        .group_by(Conversation.status)
+    )
+    if inbox_id is not None:
+        stmt = stmt.where(Conversation.inbox_id == inbox_id)
+    rows = await session.execute(stmt)
+    return [(status, int(n or 0), int(m or 0), int(u or 0)) for status, n, m, u in rows.all()]
+
+
+async def user_names(session: AsyncSession, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    ids = {u for u in user_ids if u is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))
+    return {uid: name or email for uid, name, email in rows.all()}
+
+
+async def canned(
+    session: AsyncSession, org_ids: Iterable[uuid.UUID], *, prefix: str | None = None
+) -> list[CannedResponse]:
+    stmt = select(CannedResponse).where(CannedResponse.organization_id.in_(list(org_ids)))
+    if prefix:
+        stmt = stmt.where(CannedResponse.shortcut.startswith(prefix.lower(), autoescape=True))
+    return list(await session.scalars(stmt.order_by(CannedResponse.shortcut)))
+
+
+async def canned_by_shortcut(session: AsyncSession, org_id: uuid.UUID, shortcut: str) -> CannedResponse | None:
+    return await session.scalar(
+        select(CannedResponse).where(CannedResponse.organization_id == org_id, CannedResponse.shortcut == shortcut)
     )
 
 
@@ -163,3 +217,38 @@ def ratings(org_ids: Iterable[uuid.UUID], *, agent_id: uuid.UUID | None, since: 
     if since is not None:
         stmt = stmt.where(CsatRating.created_at >= since)
     return stmt.order_by(CsatRating.created_at.desc(), CsatRating.id.desc())
+
+
+async def rating_distribution(
+    session: AsyncSession, org_ids: Iterable[uuid.UUID], *, agent_id: uuid.UUID | None, since: datetime | None
+) -> dict[int, int]:
+    """How many ratings of each value match the same filter as :func:`ratings`."""
+    inner = ratings(org_ids, agent_id=agent_id, since=since).order_by(None).subquery()
+    rows = await session.execute(select(inner.c.rating, func.count()).group_by(inner.c.rating))
+    return {int(r): int(n) for r, n in rows.all()}
+
+
+async def contacts_by_id(session: AsyncSession, contact_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Contact]:
+    ids = set(contact_ids)
+    if not ids:
+        return {}
+    return {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(ids)))}
+
+
+async def ratings_for(session: AsyncSession, conversation_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CsatRating]:
+    ids = set(conversation_ids)
+    if not ids:
+        return {}
+    return {
+        r.conversation_id: r
+        for r in await session.scalars(select(CsatRating).where(CsatRating.conversation_id.in_(ids)))
+    }
+
+
+async def conversations_by_id(
+    session: AsyncSession, conversation_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Conversation]:
+    ids = set(conversation_ids)
+    if not ids:
+        return {}
+    return {c.id: c for c in await session.scalars(select(Conversation).where(Conversation.id.in_(ids)))}

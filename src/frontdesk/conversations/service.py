@@ -8,26 +8,37 @@ the replies (``ai``, ``human``, or ``copilot`` where the AI drafts and a person 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agents import repository as agents
+from frontdesk.agents.service import HEARTBEAT_GRACE
 from frontdesk.audit.service import record
 from frontdesk.authz.service import OrgScope
 from frontdesk.authz.subject import AuthSubject
 from frontdesk.contacts.models import Contact
-from frontdesk.conversations import repository
-from frontdesk.conversations.models import Conversation, ConversationRead
+from frontdesk.conversations import repository, schemas
+from frontdesk.conversations.models import CannedResponse, Conversation, ConversationRead, CsatRating
 from frontdesk.inboxes import hours
 from frontdesk.inboxes.models import Inbox
-from frontdesk.kit.errors import Conflict, NotFound, ValidationFailed
+from frontdesk.kit.clock import as_utc
+from frontdesk.kit.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from frontdesk.kit.events import org_topic, publish_on_commit, user_topic
-from frontdesk.messages.service import add_message, conversation_topic
+from frontdesk.kit.pagination import CursorPage, Page, PageParams, page_of, paginate
+from frontdesk.messages import repository as messages_repository
+from frontdesk.messages.models import Message
+from frontdesk.messages.schemas import AgentMessageCreate
+from frontdesk.messages.schemas import Message as MessageSchema
+from frontdesk.messages.service import add_message, conversation_topic, to_schema
 from frontdesk.orgs import repository as orgs
+from frontdesk.users import repository as users
 
 STATUSES = ("bot", "pending", "open", "snoozed", "resolved")
+ASSIGNABLE_ROLES = ("owner", "admin", "agent")
+MAX_SNOOZE = timedelta(days=366)
 MODES = ("ai", "human", "copilot")
 PRIORITIES = ("none", "low", "medium", "high", "urgent")
 
@@ -135,7 +146,13 @@ async def _set_status(session: AsyncSession, conv: Conversation, status: str, *,
 
 async def auto_assign(session: AsyncSession, conv: Conversation, inbox: Inbox) -> uuid.UUID | None:
     """Round-robin among online, available agents of the inbox's team, under their open limit."""
-    candidates = await agents.assignable_agents(session, conv.organization_id, inbox.team_id, inbox.max_open_per_agent)
+    candidates = await agents.assignable_agents(
+        session,
+        conv.organization_id,
+        inbox.team_id,
+        inbox.max_open_per_agent,
+        heard_since=_now(session) - HEARTBEAT_GRACE,
+    )
     if not candidates:
         return None
     chosen = candidates[0]
@@ -201,6 +218,8 @@ async def take_over(
 ) -> Conversation:
     conv = await get_conversation(session, scope, conversation_id)
     assert subject.user_id is not None
+    if conv.mode == "human" and conv.assignee_id == subject.user_id and conv.status == "open":
+        return conv  # already theirs: a double click must not announce them twice
     conv.mode = "human"
     if conv.escalated_at is None:
         conv.escalated_at = _now(session)
@@ -213,7 +232,8 @@ async def take_over(
         conv,
         direction="out",
         sender_type="system",
-        content=f"{subject.label.split('@')[0]} joined the conversation.",
+        # The first name only: customers see this, and an email address is not theirs to see.
+        content=f"{await _first_name(session, subject.user_id)} joined the conversation.",
         payload={"event": "agent_joined"},
     )
     record(
@@ -227,12 +247,29 @@ async def take_over(
     return conv
 
 
+async def _first_name(session: AsyncSession, user_id: uuid.UUID) -> str:
+    user = await users.get(session, user_id)
+    name = (user.name if user is not None else "").strip()
+    return name.split()[0] if name else "An agent"
+
+
 async def hand_back(
     session: AsyncSession, scope: OrgScope, subject: AuthSubject, conversation_id: uuid.UUID
 ) -> Conversation:
     conv = await get_conversation(session, scope, conversation_id)
+    if conv.mode == "ai" and conv.status == "bot":
+        return conv
+    from frontdesk.inboxes.repository import get_any
+
+    inbox = await get_any(session, conv.inbox_id)
+    if inbox is None or not inbox.assistant_enabled:
+        raise Conflict(
+            "This inbox has no assistant to hand the conversation to; resolve or reassign it instead.",
+            code="no_assistant",
+        )
     conv.mode = "ai"
-    conv.assignee_id = None
+    if conv.assignee_id is not None:
+        await _assign(session, conv, None, by="hand_back")
     await _set_status(session, conv, "bot")
     publish_changed(session, conv, "mode")
     record(
@@ -242,6 +279,24 @@ async def hand_back(
         subject=subject,
         target_type="conversation",
         target_id=conv.id,
+    )
+    return conv
+
+
+async def escalate_conversation(
+    session: AsyncSession, scope: OrgScope, subject: AuthSubject, conversation_id: uuid.UUID, *, reason: str
+) -> Conversation:
+    """An agent (or an integration) asks for people on a conversation the assistant has."""
+    conv = await get_conversation(session, scope, conversation_id)
+    await escalate(session, conv, reason=reason.strip(), by="agent")
+    record(
+        session,
+        "conversation.escalated",
+        organization_id=conv.organization_id,
+        subject=subject,
+        target_type="conversation",
+        target_id=conv.id,
+        details={"reason": reason.strip()[:500]},
     )
     return conv
 
@@ -257,6 +312,7 @@ async def update_conversation(
     assignee_id: uuid.UUID | None = None,
     unassign: bool = False,
     team_id: uuid.UUID | None = None,
+    clear_team: bool = False,
     labels: list[str] | None = None,
     priority: str | None = None,
     mode: str | None = None,
@@ -264,9 +320,19 @@ async def update_conversation(
 ) -> Conversation:
     conv = await get_conversation(session, scope, conversation_id)
     now = _now(session)
-    if assignee_id is not None:
-        if await orgs.membership_of_user(session, conv.organization_id, assignee_id) is None:
-            raise ValidationFailed("That person is not a member of this organization.", code="invalid_assignee")
+    if snoozed_until is not None and status != "snoozed":
+        raise ValidationFailed("`snoozed_until` goes with status `snoozed`.", code="invalid_snooze")
+    if assignee_id is not None and unassign:
+        raise ValidationFailed("Assign or unassign, not both.", code="invalid_assignee")
+    if mode == "ai" and mode != conv.mode:
+        raise Conflict("Give the conversation back to the assistant with hand-back.", code="use_hand_back")
+    if assignee_id is not None and assignee_id != conv.assignee_id:
+        member = await orgs.membership_of_user(session, conv.organization_id, assignee_id)
+        if member is None or member.role not in ASSIGNABLE_ROLES:
+            raise ValidationFailed(
+                "Conversations go to owners, admins and agents of this organization.", code="invalid_assignee"
+            )
+        previous = conv.assignee_id
         await _assign(session, conv, assignee_id, by="agent")
         record(
             session,
@@ -275,17 +341,32 @@ async def update_conversation(
             subject=subject,
             target_type="conversation",
             target_id=conv.id,
-            details={"assignee_id": str(assignee_id)},
+            details={"assignee_id": str(assignee_id), "previous_assignee_id": str(previous) if previous else None},
         )
-    elif unassign:
+    elif unassign and conv.assignee_id is not None:
+        previous = conv.assignee_id
         await _assign(session, conv, None, by="agent")
-    if team_id is not None:
-        from frontdesk.inboxes.repository import team
+        if conv.status == "open":
+            # Open means a person has it; nobody has it now, so it waits in the queue.
+            await _set_status(session, conv, "pending")
+        record(
+            session,
+            "conversation.unassigned",
+            organization_id=conv.organization_id,
+            subject=subject,
+            target_type="conversation",
+            target_id=conv.id,
+            details={"previous_assignee_id": str(previous)},
+        )
+    if team_id is not None or clear_team:
+        if team_id is not None:
+            from frontdesk.inboxes.repository import team
 
-        if await team(session, scope.ids, team_id) is None:
-            raise ValidationFailed("No such team.", code="invalid_team")
-        conv.team_id = team_id
-        publish_changed(session, conv, "team")
+            if await team(session, scope.ids, team_id) is None:
+                raise ValidationFailed("No such team.", code="invalid_team")
+        if team_id != conv.team_id:
+            conv.team_id = team_id
+            publish_changed(session, conv, "team")
     if labels is not None:
         conv.labels = sorted({label.strip().lower() for label in labels if label.strip()})
         publish_changed(session, conv, "labels")
@@ -293,14 +374,19 @@ async def update_conversation(
         conv.priority = priority
         publish_changed(session, conv, "priority")
     if mode is not None and mode != conv.mode:
+        was_ai = conv.mode == "ai"
         conv.mode = mode
         publish_changed(session, conv, "mode")
+        if was_ai and conv.status == "bot" and status is None:
+            await _set_status(session, conv, "open" if conv.assignee_id else "pending")
     if instructions is not None:
         conv.instructions = instructions
     if status is not None:
         if status == "snoozed":
             if snoozed_until is None or snoozed_until <= now:
                 raise ValidationFailed("Snoozing needs a time in the future.", code="invalid_snooze")
+            if snoozed_until > now + MAX_SNOOZE:
+                raise ValidationFailed("Snooze for at most a year; resolve it instead.", code="invalid_snooze")
             from frontdesk.kit.jobs import enqueue
 
             enqueue(
@@ -314,6 +400,9 @@ async def update_conversation(
             raise Conflict(
                 "Hand the conversation back to the assistant to put it in bot status.", code="invalid_status"
             )
+        if status in ("pending", "open") and conv.mode == "ai":
+            # Reopened for people: the assistant no longer answers it.
+            conv.mode = "human"
         await _set_status(session, conv, status, until=snoozed_until)
         record(
             session,
@@ -322,6 +411,7 @@ async def update_conversation(
             subject=subject,
             target_type="conversation",
             target_id=conv.id,
+            details={"snoozed_until": snoozed_until.isoformat()} if snoozed_until else None,
         )
     conv.last_activity_at = conv.last_activity_at or now
     return conv
@@ -346,13 +436,403 @@ async def reopen_on_inbound(session: AsyncSession, conv: Conversation) -> None:
 async def mark_read(session: AsyncSession, scope: OrgScope, subject: AuthSubject, conversation_id: uuid.UUID) -> None:
     conv = await get_conversation(session, scope, conversation_id)
     assert subject.user_id is not None
-    marker = await repository.read_marker(session, conv.id, subject.user_id)
+    await _mark_read(session, conv, subject.user_id)
+
+
+# ---------------------------------------------------------------- the inbox's reads
+
+PREVIEW_CHARS = 160
+
+
+async def list_conversations(
+    session: AsyncSession,
+    scope: OrgScope,
+    subject: AuthSubject,
+    *,
+    assignee: str,
+    statuses: list[str],
+    inbox_id: uuid.UUID | None,
+    label: str | None,
+    q: str | None,
+    paging: PageParams,
+) -> Page[schemas.ConversationItem]:
+    """``assignee``: ``me``, ``unassigned``, ``all`` or a user id."""
+    assignee_id: uuid.UUID | None = None
+    if assignee == "me":
+        if subject.user_id is None:
+            raise BadRequest("`assignee=me` needs a signed-in person, not an API key.", code="user_required")
+        assignee_id = subject.user_id
+    elif assignee not in ("all", "unassigned"):
+        try:
+            assignee_id = uuid.UUID(assignee)
+        except ValueError:
+            raise ValidationFailed(
+                "`assignee` is me, unassigned, all or a user id.", code="invalid_assignee_filter"
+            ) from None
+    stmt = repository.listing(
+        scope.ids,
+        assignee=assignee_id,
+        unassigned=assignee == "unassigned",
+        statuses=statuses,
+        inbox_id=inbox_id,
+        label=label.strip().lower() if label and label.strip() else None,
+        contact_ids=repository.contacts_matching(scope.ids, q) if q and q.strip() else None,
+    )
+    rows, total = await paginate(session, stmt, paging)
+    return page_of(await _items(session, subject, rows), total, paging)
+
+
+async def _items(
+    session: AsyncSession, subject: AuthSubject, convs: list[Conversation]
+) -> list[schemas.ConversationItem]:
+    ids = [c.id for c in convs]
+    contacts = await repository.contacts_by_id(session, {c.contact_id for c in convs})
+    names = await repository.user_names(session, {c.assignee_id for c in convs})
+    last = await messages_repository.last_messages(session, ids)
+    unread = await repository.unread_counts(session, subject.user_id, ids) if subject.user_id else None
+    out = []
+    for conv in convs:
+        contact = contacts.get(conv.contact_id)
+        message = last.get(conv.id)
+        preview = None
+        if message is not None:
+            deleted = message.deleted_at is not None
+            preview = schemas.MessagePreview(
+                direction=message.direction,
+                sender_type=message.sender_type,
+                sender_name=message.sender_name,
+                content_type=message.content_type,
+                content="" if deleted else message.content[:PREVIEW_CHARS],
+                created_at=message.created_at,
+            )
+        out.append(
+            schemas.ConversationItem(
+                id=conv.id,
+                inbox_id=conv.inbox_id,
+                contact_id=conv.contact_id,
+                contact_name=(contact.name if contact else "") or "Visitor",
+                contact_email=contact.email if contact else None,
+                status=conv.status,  # type: ignore[arg-type]
+                mode=conv.mode,  # type: ignore[arg-type]
+                priority=conv.priority,  # type: ignore[arg-type]
+                labels=list(conv.labels or []),
+                assignee_id=conv.assignee_id,
+                assignee_name=names.get(conv.assignee_id) if conv.assignee_id else None,
+                team_id=conv.team_id,
+                subject=conv.subject,
+                snoozed_until=conv.snoozed_until,
+                escalation_reason=conv.escalation_reason,
+                escalated_at=conv.escalated_at,
+                first_response_at=conv.first_response_at,
+                resolved_at=conv.resolved_at,
+                last_activity_at=conv.last_activity_at,
+                created_at=conv.created_at,
+                last_message=preview,
+                unread_count=unread.get(conv.id, 0) if unread is not None else None,
+            )
+        )
+    return out
+
+
+async def conversation_counts(
+    session: AsyncSession, scope: OrgScope, subject: AuthSubject, *, inbox_id: uuid.UUID | None
+) -> schemas.ConversationCounts:
+    mine, unassigned, every = {}, {}, {}
+    for status, n, m, u in await repository.status_counts(session, scope.ids, subject.user_id, inbox_id):
+        if status in STATUSES:
+            every[status], mine[status], unassigned[status] = n, m, u
+    return schemas.ConversationCounts(
+        mine=schemas.StatusCounts(**mine),
+        unassigned=schemas.StatusCounts(**unassigned),
+        all=schemas.StatusCounts(**every),
+    )
+
+
+async def conversation_detail(
+    session: AsyncSession, scope: OrgScope, subject: AuthSubject, conversation_id: uuid.UUID
+) -> schemas.ConversationDetail:
+    from frontdesk.inboxes.repository import get_any
+
+    conv = await get_conversation(session, scope, conversation_id)
+    item = (await _items(session, subject, [conv]))[0]
+    contact = (await repository.contacts_by_id(session, [conv.contact_id]))[conv.contact_id]
+    inbox = await get_any(session, conv.inbox_id)
+    assert inbox is not None
+    rating = await repository.rating(session, conv.id)
+    return schemas.ConversationDetail(
+        **item.model_dump(),
+        contact=schemas.ContactSummary(
+            id=contact.id,
+            name=contact.name,
+            email=contact.email,
+            phone=contact.phone,
+            last_seen_at=contact.last_seen_at,
+        ),
+        inbox=schemas.InboxSummary(id=inbox.id, name=inbox.name, channel=inbox.channel),
+        instructions=conv.instructions,
+        contact_last_seen_at=conv.contact_last_seen_at,
+        csat=schemas.CsatSummary(rating=rating.rating, comment=rating.comment, created_at=rating.created_at)
+        if rating
+        else None,
+    )
+
+
+async def timeline(
+    session: AsyncSession,
+    scope: OrgScope,
+    conversation_id: uuid.UUID,
+    *,
+    after: str | None,
+    limit: int,
+    latest: bool = False,
+) -> CursorPage[MessageSchema]:
+    """Agents' view: oldest first, private notes included, strictly after ``after``."""
+    conv = await get_conversation(session, scope, conversation_id)
+    rows, cursor = await messages_repository.timeline(
+        session, conv.id, after=after, limit=limit, include_private=True, latest=latest
+    )
+    return CursorPage[MessageSchema](items=[to_schema(m) for m in rows], next_cursor=cursor)
+
+
+# ---------------------------------------------------------------- replies and notes
+
+
+async def reply(
+    session: AsyncSession,
+    scope: OrgScope,
+    subject: AuthSubject,
+    conversation_id: uuid.UUID,
+    data: AgentMessageCreate,
+) -> tuple[Message, bool]:
+    """A reply to the customer or a private note. Returns the message and whether it is new."""
+    conv = await get_conversation(session, scope, conversation_id)
+    if data.content_type == "choices" and not data.choices:
+        raise ValidationFailed("A choices message needs at least one choice.", code="choices_required")
+    if data.choices and data.content_type != "choices":
+        raise ValidationFailed("Choices go with content_type `choices`.", code="unexpected_choices")
+    if data.choices and data.private:
+        raise ValidationFailed("A private note cannot offer choices.", code="unexpected_choices")
+    if data.client_id:
+        existing = await messages_repository.by_client_id(session, conv.id, data.client_id)
+        if existing is not None:
+            if existing.sender_type != "agent" or existing.sender_id != subject.user_id:
+                raise Conflict("That client_id belongs to another message.", code="client_id_taken")
+            return existing, False  # a retry: the first send already did everything
+    if not data.private and conv.mode == "ai" and (subject.user_id is None or conv.assignee_id != subject.user_id):
+        raise Conflict("The assistant is answering this conversation: take it over first.", code="take_over_first")
+    if subject.user_id is not None:
+        user = await users.get(session, subject.user_id)
+        sender_name = (user.name or user.email) if user is not None else subject.label
+    else:
+        sender_name = subject.label.removeprefix("API key ")
+    if not data.private:
+        if conv.status == "resolved":
+            await _set_status(session, conv, "open" if conv.assignee_id or subject.user_id else "pending")
+        if conv.assignee_id is None and subject.user_id is not None:
+            # Whoever answers an unassigned conversation owns it, so two agents do not both reply.
+            await _assign(session, conv, subject.user_id, by="reply")
+    message, created = await add_message(
+        session,
+        conv,
+        direction="out",
+        sender_type="agent",
+        sender_id=subject.user_id,
+        sender_name=sender_name,
+        content=data.content,
+        content_type=data.content_type,
+        payload={"choices": [c.model_dump() for c in data.choices]} if data.choices else None,
+        private=data.private,
+        client_id=data.client_id,
+    )
+    if subject.user_id is not None:
+        await _mark_read(session, conv, subject.user_id)
+    return message, created
+
+
+async def _mark_read(session: AsyncSession, conv: Conversation, user_id: uuid.UUID) -> None:
+    marker = await repository.read_marker(session, conv.id, user_id)
     now = _now(session)
     if marker is None:
         session.add(
             ConversationRead(
-                organization_id=conv.organization_id, conversation_id=conv.id, user_id=subject.user_id, last_read_at=now
+                organization_id=conv.organization_id, conversation_id=conv.id, user_id=user_id, last_read_at=now
             )
         )
     else:
         marker.last_read_at = now
+    # The customer's widget shows "Seen" on their messages from this.
+    publish_on_commit(
+        session,
+        conversation_topic(conv.id),
+        {"type": "conversation.read", "conversation_id": str(conv.id), "read_at": now.isoformat()},
+    )
+
+
+# ---------------------------------------------------------------- canned responses
+
+
+async def list_canned(session: AsyncSession, scope: OrgScope, *, prefix: str | None) -> list[CannedResponse]:
+    return await repository.canned(session, scope.ids, prefix=(prefix or "").strip().lstrip("/") or None)
+
+
+async def _canned(session: AsyncSession, scope: OrgScope, canned_id: uuid.UUID) -> CannedResponse:
+    row = await repository.canned_one(session, scope.ids, canned_id)
+    if row is None:
+        raise NotFound("No such canned response.")
+    return row
+
+
+async def _free_shortcut(session: AsyncSession, scope: OrgScope, shortcut: str, *, mine: uuid.UUID | None) -> str:
+    shortcut = shortcut.lstrip("/")
+    taken = await repository.canned_by_shortcut(session, scope.organization_id, shortcut)
+    if taken is not None and taken.id != mine:
+        raise Conflict(f"/{shortcut} is already a canned response.", code="shortcut_taken")
+    return shortcut
+
+
+async def _flush_canned(session: AsyncSession, row: CannedResponse) -> None:
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Someone saved the same shortcut a moment ago.
+        raise Conflict(f"/{row.shortcut} is already a canned response.", code="shortcut_taken") from None
+
+
+async def create_canned(
+    session: AsyncSession, scope: OrgScope, subject: AuthSubject, data: schemas.CannedResponseCreate
+) -> CannedResponse:
+    shortcut = await _free_shortcut(session, scope, data.shortcut, mine=None)
+    row = CannedResponse(
+        organization_id=scope.organization_id, shortcut=shortcut, content=data.content, created_at=_now(session)
+    )
+    await _flush_canned(session, row)
+    record(
+        session,
+        "canned_response.created",
+        organization_id=scope.organization_id,
+        subject=subject,
+        target_type="canned_response",
+        target_id=row.id,
+        details={"shortcut": shortcut},
+    )
+    return row
+
+
+async def update_canned(
+    session: AsyncSession,
+    scope: OrgScope,
+    subject: AuthSubject,
+    canned_id: uuid.UUID,
+    data: schemas.CannedResponseUpdate,
+) -> CannedResponse:
+    row = await _canned(session, scope, canned_id)
+    if data.shortcut is not None:
+        row.shortcut = await _free_shortcut(session, scope, data.shortcut, mine=row.id)
+    if data.content is not None:
+        row.content = data.content
+    await _flush_canned(session, row)
+    record(
+        session,
+        "canned_response.updated",
+        organization_id=scope.organization_id,
+        subject=subject,
+        target_type="canned_response",
+        target_id=row.id,
+        details={"shortcut": row.shortcut},
+    )
+    return row
+
+
+async def delete_canned(session: AsyncSession, scope: OrgScope, subject: AuthSubject, canned_id: uuid.UUID) -> None:
+    row = await _canned(session, scope, canned_id)
+    await session.delete(row)
+    record(
+        session,
+        "canned_response.deleted",
+        organization_id=scope.organization_id,
+        subject=subject,
+        target_type="canned_response",
+        target_id=row.id,
+        details={"shortcut": row.shortcut},
+    )
+
+
+# ---------------------------------------------------------------- satisfaction ratings
+
+MAX_COMMENT = 2000
+
+
+async def submit_rating(session: AsyncSession, conversation: Conversation, *, rating: int, comment: str) -> CsatRating:
+    """The customer's one rating of a conversation, credited to whoever had it at the time."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationFailed("A rating is a whole number from 1 to 5.", code="invalid_rating")
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise ValidationFailed(f"Keep the comment under {MAX_COMMENT} characters.", code="comment_too_long")
+    if await repository.rating(session, conversation.id) is not None:
+        raise Conflict("This conversation has already been rated.", code="already_rated")
+    row = CsatRating(
+        organization_id=conversation.organization_id,
+        conversation_id=conversation.id,
+        agent_id=conversation.assignee_id,
+        rating=rating,
+        comment=comment,
+        created_at=_now(session),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        raise Conflict("This conversation has already been rated.", code="already_rated") from None
+    data = {"rating": rating, "comment": comment, "agent_id": str(row.agent_id) if row.agent_id else None}
+    _webhook(session, conversation, "csat.submitted", data)
+    publish_on_commit(
+        session,
+        org_topic(conversation.organization_id),
+        {"type": "csat.submitted", "conversation_id": str(conversation.id), **data},
+    )
+    return row
+
+
+async def csat_report(
+    session: AsyncSession,
+    scope: OrgScope,
+    *,
+    agent_id: uuid.UUID | None,
+    since: datetime | None,
+    paging: PageParams,
+) -> schemas.CsatReport:
+    try:
+        since = as_utc(since) if since is not None else None
+    except OverflowError:
+        raise ValidationFailed("`since` is out of range.", code="invalid_since") from None
+    rows, total = await paginate(session, repository.ratings(scope.ids, agent_id=agent_id, since=since), paging)
+    convs = await repository.conversations_by_id(session, [r.conversation_id for r in rows])
+    contacts = await repository.contacts_by_id(session, {c.contact_id for c in convs.values()})
+    names = await repository.user_names(session, {r.agent_id for r in rows})
+    counts = await repository.rating_distribution(session, scope.ids, agent_id=agent_id, since=since)
+    n = sum(counts.values())
+    items = []
+    for r in rows:
+        conv = convs.get(r.conversation_id)
+        contact = contacts.get(conv.contact_id) if conv else None
+        items.append(
+            schemas.CsatItem(
+                id=r.id,
+                conversation_id=r.conversation_id,
+                contact_name=(contact.name if contact else "") or "Visitor",
+                agent_id=r.agent_id,
+                agent_name=names.get(r.agent_id) if r.agent_id else None,
+                rating=r.rating,
+                comment=r.comment,
+                created_at=r.created_at,
+            )
+        )
+    page = page_of(items, total, paging)
+    return schemas.CsatReport(
+        **page.model_dump(exclude={"items"}),
+        items=items,
+        average=round(sum(k * v for k, v in counts.items()) / n, 2) if n else None,
+        distribution={str(k): counts.get(k, 0) for k in range(1, 6)},
+    )

@@ -24,16 +24,35 @@ def validate(hours: dict[str, Any]) -> dict[str, list[list[str]]]:
         out = []
         for pair in ranges:
             try:
-                start, end = (time.fromisoformat(str(pair[0])), time.fromisoformat(str(pair[1])))
+                start, end = _parse(pair[0]), _parse(pair[1], end=True)
             except (ValueError, TypeError, IndexError, KeyError):
                 raise ValidationFailed(
                     f'Hours for {day} must be ["HH:MM", "HH:MM"] pairs.', code="invalid_business_hours"
                 ) from None
             if end <= start:
                 raise ValidationFailed(f"On {day}, {pair[1]} is not after {pair[0]}.", code="invalid_business_hours")
-            out.append([start.strftime("%H:%M"), end.strftime("%H:%M")])
+            out.append([_format(start), _format(end)])
         clean[day] = out
     return clean
+
+
+# "24:00" closes a day at midnight; as a time of day it cannot exist, so it is kept as minutes.
+_MIDNIGHT = 24 * 60
+
+
+def _parse(value: Any, *, end: bool = False) -> int:
+    """Minutes since midnight of an "HH:MM" (end times may be "24:00"); the zone is the inbox's."""
+    text = str(value)
+    if end and text in ("24:00", "24:00:00"):
+        return _MIDNIGHT
+    parsed = time.fromisoformat(text)
+    if parsed.tzinfo is not None:
+        raise ValueError("business hours are local to the inbox's time zone")
+    return parsed.hour * 60 + parsed.minute
+
+
+def _format(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def is_open(hours: dict[str, Any], timezone: str, now: datetime) -> bool:
@@ -41,5 +60,5 @@ def is_open(hours: dict[str, Any], timezone: str, now: datetime) -> bool:
         return True
     local = now.astimezone(ZoneInfo(timezone))
     today = DAYS[local.weekday()]
-    current = local.time().replace(tzinfo=None)
-    return any(time.fromisoformat(a) <= current < time.fromisoformat(b) for a, b in hours.get(today, []))
+    current = local.hour * 60 + local.minute
+    return any(_parse(a) <= current < _parse(b, end=True) for a, b in hours.get(today, []))

@@ -22,6 +22,7 @@ from frontdesk.kit.db import on_commit
 log = structlog.get_logger("frontdesk.events")
 
 QUEUE_SIZE = 1000
+SUBSCRIBE_TIMEOUT = 5.0
 
 
 class EventBus(Protocol):
@@ -56,12 +57,21 @@ class Subscription:
             yield await self.queue.get()
 
 
+def _encode(event: dict[str, Any]) -> str:
+    return json.dumps(event, default=str)
+
+
 class InMemoryEventBus:
     def __init__(self) -> None:
         self._subs: dict[str, set[Subscription]] = defaultdict(set)
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
-        message = {"topic": topic, **event}
+        # Through JSON, as over Redis: embedded mode then fails (or not) exactly as distributed mode
+        # does, and no subscriber shares a mutable dict with the publisher.
+        self.fan_out(topic, json.loads(_encode(event)))
+
+    def fan_out(self, topic: str, payload: dict[str, Any]) -> None:
+        message = {**payload, "topic": topic}
         for sub in list(self._subs.get(topic, ())):
             sub.offer(message)
 
@@ -91,38 +101,77 @@ class RedisEventBus:
         import redis.asyncio as aioredis
 
         self._redis = aioredis.from_url(url, decode_responses=True)
-        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        # Subscribe confirmations are read too: ``subscribe`` returns only once Redis has confirmed,
+        # so an event published after it returns is delivered (a WebSocket's ``ready`` means ready).
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=False)
         self._local = InMemoryEventBus()
         self._counts: dict[str, int] = defaultdict(int)
+        self._confirm: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
-        await self._redis.publish(self.PREFIX + topic, json.dumps(event, default=str))
+        await self._redis.publish(self.PREFIX + topic, _encode(event))
 
     @contextlib.asynccontextmanager
     async def subscribe(self, *topics: str) -> AsyncIterator[Subscription]:
-        async with self._lock:
-            fresh = [t for t in topics if self._counts[t] == 0]
-            for t in topics:
-                self._counts[t] += 1
-            if fresh:
-                await self._pubsub.subscribe(*(self.PREFIX + t for t in fresh))
-            if self._reader is None or self._reader.done():
-                self._reader = asyncio.create_task(self._read())
+        await self._acquire(topics)
         try:
             async with self._local.subscribe(*topics) as sub:
                 yield sub
         finally:
-            async with self._lock:
-                gone = []
-                for t in topics:
-                    self._counts[t] -= 1
-                    if self._counts[t] <= 0:
-                        del self._counts[t]
-                        gone.append(t)
-                if gone:
-                    await self._pubsub.unsubscribe(*(self.PREFIX + t for t in gone))
+            await self._release(topics)
+
+    async def _acquire(self, topics: tuple[str, ...]) -> None:
+        """Count the topics in; subscribe in Redis to those new to this process, and wait for Redis
+        to confirm. Counted only on success: a failed or cancelled subscribe must not leave a topic
+        counted that Redis never heard of, or this process would go deaf to it until restarted."""
+        async with self._lock:
+            fresh = [t for t in dict.fromkeys(topics) if not self._counts.get(t)]
+            for t in topics:
+                self._counts[t] += 1
+            try:
+                if not fresh:
+                    return
+                loop = asyncio.get_running_loop()
+                waiting = []
+                for t in fresh:
+                    future: asyncio.Future[None] = loop.create_future()
+                    self._confirm[self.PREFIX + t].append(future)
+                    waiting.append(future)
+                await self._pubsub.subscribe(*(self.PREFIX + t for t in fresh))
+                if self._reader is None or self._reader.done():
+                    self._reader = asyncio.create_task(self._read())
+                try:
+                    await asyncio.wait_for(asyncio.gather(*waiting), timeout=SUBSCRIBE_TIMEOUT)
+                except TimeoutError:
+                    # Still subscribed once Redis answers; until then events are missed, as after any gap.
+                    log.warning("redis_subscribe_unconfirmed", topics=fresh)
+            except BaseException:
+                for t in fresh:
+                    self._confirm.pop(self.PREFIX + t, None)
+                await self._uncount(topics)
+                raise
+
+    async def _release(self, topics: tuple[str, ...]) -> None:
+        async with self._lock:
+            await self._uncount(topics)
+
+    async def _uncount(self, topics: tuple[str, ...]) -> None:
+        """Drop the topics' counts; unsubscribe in Redis from those no local subscriber wants now."""
+        gone = []
+        for t in topics:
+            self._counts[t] -= 1
+            if self._counts[t] <= 0:
+                del self._counts[t]
+                gone.append(t)
+        if gone:
+            try:
+                await self._pubsub.unsubscribe(*(self.PREFIX + t for t in gone))
+            except Exception:
+                # Redis is unreachable. At worst a stray subscription survives the reconnect and brings
+                # events that no local subscriber takes.
+                log.warning("redis_unsubscribe_failed", topics=gone, exc_info=True)
 
     async def _read(self) -> None:
         while True:
@@ -138,12 +187,20 @@ class RedisEventBus:
                 if not self._counts:
                     await asyncio.sleep(0.05)
                 continue
-            topic = str(message["channel"]).removeprefix(self.PREFIX)
+            channel = str(message.get("channel"))
+            if message.get("type") == "subscribe":
+                for future in self._confirm.pop(channel, ()):
+                    if not future.done():
+                        future.set_result(None)
+                continue
+            if message.get("type") != "message":
+                continue
             try:
                 payload = json.loads(message["data"])
             except (TypeError, ValueError):
                 continue
-            await self._local.publish(topic, payload)
+            if isinstance(payload, dict):
+                self._local.fan_out(channel.removeprefix(self.PREFIX), payload)
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -7,35 +7,72 @@ request, which shows in the HTTP benchmark.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from frontdesk.kit.logging import enabled_for
 from frontdesk.kit.metrics import Metrics
 
 log = structlog.get_logger("frontdesk.http")
 
+# A caller's id is kept only when it is short and plain, so it cannot forge log structure or
+# carry a payload into every log line of the request.
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Probes from load balancers and Prometheus would drown the access log.
+_QUIET = frozenset({"/health", "/health/ready", "/metrics"})
+SLOW_SECONDS = 1.0
+
+
+def request_id_from(headers: dict[bytes, bytes]) -> str:
+    sent = headers.get(b"x-request-id")
+    if sent:
+        text = sent.decode("latin-1")
+        if _CLIENT_ID.fullmatch(text):
+            return text
+    return uuid.uuid4().hex
+
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+    """``body_limits`` maps path patterns (regular expressions, matched in full) to their own body
+    limit, for the few routes that take uploads larger than ``max_body_bytes``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        max_body_bytes: int,
+        body_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.body_limits = [(re.compile(pattern), limit) for pattern, limit in (body_limits or {}).items()]
+
+    def _limit_for(self, path: str) -> int:
+        for pattern, limit in self.body_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        request_id = request_id_from(headers)
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
-        limit = self.max_body_bytes
+        limit = self._limit_for(scope["path"]) if self.body_limits else self.max_body_bytes
 
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -45,29 +82,42 @@ class RequestMiddleware:
             return
 
         received = 0
+        refused = False
+        response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # A body without Content-Length (chunked) is counted as it arrives. Past the limit we
+            # answer 413 ourselves and tell the app the client left, rather than raising into it:
+            # an exception would be turned into a 400 or 500 by whichever handler met it first.
+            nonlocal received, refused, status
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge
+                    refused = True
+                    if not response_started:
+                        await _too_large(send, limit, request_id)
+                        status = 413
+                    return {"type": "http.disconnect"}
             return message
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
+            if refused:
+                return  # we already answered; whatever the app makes of the cut-off body is dropped
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                response_started = True
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_id)
-        except _BodyTooLarge:
-            await _too_large(send, limit, request_id)
-            status = 413
+        except Exception:
+            if not refused:
+                raise
         finally:
             self._observe(scope, status, started)
             structlog.contextvars.unbind_contextvars("request_id")
@@ -79,14 +129,24 @@ class RequestMiddleware:
         method = scope.get("method", "")
         self.metrics.requests.labels(method, path, str(status)).inc()
         self.metrics.latency.labels(method, path).observe(elapsed)
+        if path in _QUIET:
+            return
         if status >= 500:
-            log.error("request", method=method, path=scope.get("path"), status=status, ms=round(elapsed * 1000, 2))
-        elif path not in ("/health", "/metrics"):
-            log.debug("request", method=method, path=scope.get("path"), status=status, ms=round(elapsed * 1000, 2))
-
-
-class _BodyTooLarge(Exception):
-    pass
+            level = logging.ERROR
+        elif elapsed >= SLOW_SECONDS:
+            level = logging.WARNING
+        else:
+            level = logging.DEBUG
+        if enabled_for(level):
+            log.log(
+                level,
+                "request",
+                method=method,
+                path=scope.get("path"),
+                route=path,
+                status=status,
+                ms=round(elapsed * 1000, 2),
+            )
 
 
 async def _too_large(send: Send, limit: int, request_id: str) -> None:

@@ -49,7 +49,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return as_utc(datetime.fromisoformat(stamp)), uuid.UUID(row_id)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor") from exc
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import AsyncGenerator
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -25,6 +27,12 @@ from frontdesk.kit.metrics import Metrics
 from frontdesk.kit.ratelimit import RateLimiter
 
 log = structlog.get_logger("frontdesk.runtime")
+
+# How long ``stop`` lets jobs already running finish; what is still running then is run again by
+# another process once its lease expires, so this only saves a delay, never work.
+DRAIN_SECONDS = 10.0
+# How long one BRPOP waits in Redis for a job id; must stay below redis-py's socket timeout.
+QUEUE_POLL_SECONDS = 2
 
 
 class Runtime:
@@ -46,14 +54,20 @@ class Runtime:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._semaphore = asyncio.Semaphore(settings.job_concurrency)
-        self._nudge_redis: Any = None
+        # Agent sockets held by this process, for presence: (organization, user) -> count, last beat.
+        self.agent_sockets: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+        self.agent_beats: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+
+    @property
+    def nudge_topic(self) -> str:
+        """The bus topic that wakes sweepers when a job is due now; one per job queue."""
+        return f"jobs:{self.settings.job_queue}"
 
     def _make_broker(self) -> AsyncBroker:
         broker: AsyncBroker
         if self.settings.redis_url:
-            from taskiq_redis import ListQueueBroker
-
-            broker = ListQueueBroker(self.settings.redis_url, queue_name="frontdesk:jobs")
+            broker = _job_queue_broker(self.settings.redis_url, self.settings.job_queue)
         else:
             broker = InMemoryBroker(max_async_tasks=self.settings.job_concurrency)
         broker.state.runtime = self
@@ -79,19 +93,28 @@ class Runtime:
             self._tasks.remove(task)
 
     async def _publish_nudge(self) -> None:
+        # Losing a nudge costs at most one sweep interval: the sweeper polls anyway.
         with contextlib.suppress(Exception):
-            await self.bus.publish("system:jobs", {"type": "jobs.due"})
+            await self.bus.publish(self.nudge_topic, {"type": "jobs.due"})
 
     async def _listen_for_nudges(self) -> None:
-        async with self.bus.subscribe("system:jobs") as sub:
-            while True:
-                await sub.get()
-                self.sweeper.wake()
+        while True:
+            try:
+                async with self.bus.subscribe(self.nudge_topic) as sub:
+                    while True:
+                        await sub.get()
+                        self.sweeper.wake()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("job_nudge_listener_failed", exc_info=True)
+                await asyncio.sleep(1.0)
 
     async def start(self, *, sweep: bool | None = None, receive: bool = False) -> None:
         import frontdesk.tasks  # noqa: F401  (registers every domain's job handlers)
 
         await self.broker.startup()
+        await jobs.ensure_recurring(self)
         if sweep if sweep is not None else self.settings.sweeper_enabled:
             self._tasks.append(asyncio.create_task(self.sweeper.run(self._stop)))
             if self.settings.redis_url:
@@ -106,12 +129,20 @@ class Runtime:
     async def stop(self) -> None:
         self._stop.set()
         self.sweeper.wake()
+        # Stop taking work first, then let the jobs already running finish (bounded).
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self._running:
+            _, late = await asyncio.wait(set(self._running), timeout=DRAIN_SECONDS)
+            if late:
+                log.warning("jobs_left_running_at_stop", count=len(late))
+                for task in late:
+                    task.cancel()
+                await asyncio.wait(late, timeout=1.0)
         with contextlib.suppress(Exception):
             await self.broker.shutdown()
         await self.bus.close()
@@ -119,8 +150,47 @@ class Runtime:
         await self.engine.dispose()
 
     async def run_job(self, job_id: uuid.UUID, token: uuid.UUID) -> str:
+        # The job runs in its own task, shielded from the broker's: stopping the broker's receiver
+        # cancels its tasks, and ``stop`` should let the job finish rather than cut it off mid-way.
+        task = asyncio.create_task(self._execute(job_id, token))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return await asyncio.shield(task)
+
+    async def _execute(self, job_id: uuid.UUID, token: uuid.UUID) -> str:
         async with self._semaphore:
             return await jobs.execute(self, job_id, token)
+
+
+def _job_queue_broker(url: str, queue: str) -> AsyncBroker:
+    from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from taskiq_redis import ListQueueBroker
+
+    class JobQueueBroker(ListQueueBroker):
+        """A Redis list, read with a server-side timeout shorter than the client's socket timeout.
+
+        taskiq-redis blocks in BRPOP with no timeout, and redis-py gives up reading after its socket
+        timeout (5 s by default): an idle worker then fails and restarts its receiver every few
+        seconds, and an id Redis pops just as the client gives up is lost until its lease expires.
+        Here Redis itself answers "nothing yet" first, so the connection is never abandoned mid-read.
+        """
+
+        async def listen(self) -> AsyncGenerator[bytes, None]:
+            while True:
+                try:
+                    async with Redis(connection_pool=self.connection_pool) as conn:
+                        popped = await conn.brpop([self.queue_name], timeout=QUEUE_POLL_SECONDS)
+                except (RedisConnectionError, RedisTimeoutError) as exc:
+                    log.warning("job_queue_read_failed", queue=self.queue_name, error=repr(exc))
+                    await asyncio.sleep(1.0)
+                    continue
+                if popped:
+                    data = popped[1]
+                    yield data.encode() if isinstance(data, str) else data
+
+    return JobQueueBroker(url, queue_name=queue)
 
 
 async def _run_job_task(job_id: str, token: str, context: Context = TaskiqDepends()) -> str:

@@ -10,6 +10,7 @@ from frontdesk.auth.dependencies import Session, Subject
 from frontdesk.authz.service import require
 from frontdesk.kit.pagination import Page, PageParams, page_of, paginate
 from frontdesk.mail import repository, schemas
+from frontdesk.mail.service import outbox_entry
 
 router = APIRouter(prefix="/api/v1", tags=["mail"])
 
@@ -20,4 +21,4 @@ async def list_outbox(
 ) -> Page[schemas.MailMessage]:
     scope = require(subject, "mail.read")
     rows, total = await paginate(session, repository.outbox(scope.ids), paging)
-    return page_of([schemas.MailMessage.model_validate(r) for r in rows], total, paging)
+    return page_of([outbox_entry(r) for r in rows], total, paging)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.kit.pagination import after_cursor
+from frontdesk.kit.pagination import after_cursor, encode_cursor
 from frontdesk.messages.models import Message
 
 
@@ -26,11 +26,22 @@ async def by_client_id(session: AsyncSession, conversation_id: uuid.UUID, client
 
 
 async def timeline(
-    session: AsyncSession, conversation_id: uuid.UUID, *, after: str | None, limit: int, include_private: bool
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    *,
+    after: str | None,
+    limit: int,
+    include_private: bool,
+    latest: bool = False,
 ) -> tuple[list[Message], str | None]:
     stmt = select(Message).where(Message.conversation_id == conversation_id)
     if not include_private:
         stmt = stmt.where(Message.private.is_(False))
+    if latest and not after:
+        # Opening a long conversation shows its end; the cursor of the newest row then follows it live.
+        rows = list(await session.scalars(stmt.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)))
+        rows.reverse()
+        return rows, (encode_cursor(rows[-1].created_at, rows[-1].id) if rows else None)
     return await after_cursor(session, stmt, Message.created_at, Message.id, after=after, limit=limit)
 
 

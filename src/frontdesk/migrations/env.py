@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from frontdesk.kit.db import create_engine
@@ -12,6 +13,7 @@ from frontdesk.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+MIGRATION_LOCK = 7_262_013  # any constant that no other application on the database uses
 
 
 def _run(connection: Connection) -> None:
@@ -22,6 +24,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several servers started with --migrate at once: one migrates, the others wait and find
+            # nothing left to do. (SQLite's single writer already serialises them.)
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -1,0 +1,1 @@
+"""Installation operators: the role above organizations that runs the installation itself."""

@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.orgs.models import Membership, Organization
@@ -26,6 +26,10 @@ async def unique_slug(session: AsyncSession, name: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+async def slug_taken(session: AsyncSession, slug: str) -> bool:
+    return await session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None
 
 
 async def members(session: AsyncSession, org_ids: Iterable[uuid.UUID]) -> list[tuple[Membership, User]]:
@@ -53,9 +57,20 @@ async def membership_of_user(session: AsyncSession, org_id: uuid.UUID, user_id: 
 
 
 async def count_owners(session: AsyncSession, org_id: uuid.UUID) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).where(Membership.organization_id == org_id, Membership.role == "owner")
-        )
-        or 0
+    """Count the owners, locking their rows until the transaction ends (PostgreSQL).
+
+    Two owners demoting each other at once would each count two owners and both succeed, leaving
+    none. With the lock the second waits for the first to commit, then counts again. SQLite needs
+    no lock: it runs one writing transaction at a time.
+    """
+    rows = await session.scalars(
+        select(Membership.id)
+        .where(Membership.organization_id == org_id, Membership.role == "owner")
+        .order_by(Membership.id)
+        .with_for_update()
     )
+    return len(list(rows))
+
+
+async def get_by_external_id(session: AsyncSession, external_id: str) -> Organization | None:
+    return await session.scalar(select(Organization).where(Organization.external_id == external_id))

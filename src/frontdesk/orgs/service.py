@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit.service import record
@@ -17,11 +19,14 @@ from frontdesk.orgs import repository
 from frontdesk.orgs.models import Membership, Organization
 from frontdesk.users.models import User
 
+# Concurrent sign-ups may pick the same slug; each retry adds randomness, so a few attempts suffice.
+SLUG_ATTEMPTS = 5
+
 
 def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValidationFailed(f"{name!r} is not a time zone this server knows.", code="invalid_timezone") from exc
     return name
 
@@ -34,15 +39,31 @@ async def create_organization(
     timezone: str = "UTC",
     external_id: str | None = None,
 ) -> Organization:
-    org = Organization(
-        name=name.strip(),
-        slug=await repository.unique_slug(session, name),
-        timezone=check_timezone(timezone),
-        external_id=external_id,
-        created_at=session.info["runtime"].clock.now(),
-    )
-    session.add(org)
-    await session.flush()
+    timezone = check_timezone(timezone)
+    slug = await repository.unique_slug(session, name)
+    for _attempt in range(SLUG_ATTEMPTS):
+        org = Organization(
+            name=name.strip(),
+            slug=slug,
+            timezone=timezone,
+            external_id=external_id,
+            created_at=session.info["runtime"].clock.now(),
+        )
+        try:
+            # A savepoint, so a lost race on the slug undoes only this insert, not the caller's work.
+            async with session.begin_nested():
+                session.add(org)
+                await session.flush()
+        except IntegrityError:
+            # Someone registered the same name between our check and our insert. Anything else
+            # (an external id taken) is not ours to paper over.
+            if not await repository.slug_taken(session, slug):
+                raise
+            slug = f"{slug[:60]}-{secrets.token_hex(3)}"
+            continue
+        break
+    else:
+        raise Conflict("Could not find a free address for this organization; try again.", code="slug_taken")
     if owner is not None:
         session.add(Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER))
     return org

@@ -31,3 +31,11 @@ async def memberships_of(session: AsyncSession, user_id: uuid.UUID) -> list[tupl
         .order_by(Organization.name)
     )
     return [(m, o) for m, o in rows.all()]
+
+
+async def get_by_external_subject(session: AsyncSession, subject: str) -> User | None:
+    return await session.scalar(select(User).where(User.external_subject == subject))
+
+
+async def get_by_oidc_subject(session: AsyncSession, subject: str) -> User | None:
+    return await session.scalar(select(User).where(User.oidc_subject == subject))

@@ -8,8 +8,12 @@ uvicorn can do on this machine Frontdesk keeps once it authenticates, reads the 
 
 Run: ``.venv/bin/python bench/http_baseline.py [--duration 10] [--concurrency 32]``
 
-Other benchmarks import :func:`run_load`, :func:`load_in_subprocess`, :func:`hello_app`,
-:func:`serve_hello` and :func:`serve_frontdesk`.
+Other benchmarks in ``bench/`` reuse the pieces (the script's folder is on ``sys.path``)::
+
+    from http_baseline import cpus, frontdesk_env, load_in_subprocess, serve_frontdesk, serve_hello, sign_up
+
+    with serve_frontdesk(frontdesk_env(tmpdir)) as (base, pid):
+        result = load_in_subprocess(base + "/api/v1/me", sign_up(base), concurrency=32, duration=10)
 """
 
 from __future__ import annotations
@@ -167,6 +171,26 @@ def serve_frontdesk(
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         stop(proc)
+
+
+@contextlib.contextmanager
+def scratch_postgres(admin: str = "postgresql://postgres@127.0.0.1:5432/postgres") -> Iterator[str]:
+    """A new, empty PostgreSQL database for one run, dropped afterwards."""
+    import asyncpg
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    name = f"fd_bench_{os.getpid()}_{int(time.time())}"
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -342,7 +366,11 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {platform.system()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {platform.system()}, "
+        f"load average {load} at start"
+    )
 
 
 def main() -> int:
@@ -351,6 +379,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also measure /api/v1/me on PostgreSQL (127.0.0.1:5432, a scratch database created and dropped)",
+    )
     args = parser.parse_args()
 
     server_cores, generator_cores = cpus()
@@ -370,7 +403,14 @@ def main() -> int:
             headers = sign_up(base)
             rows.append(measure("frontdesk GET /health", base + "/health", pid, None, args, generator_cores))
             rows.append(measure("frontdesk GET /api/v1/me", base + "/api/v1/me", pid, headers, args, generator_cores))
-    hello, me = rows[0], rows[-1]
+        if args.postgres:
+            with scratch_postgres() as url:
+                env = frontdesk_env(Path(tmp), FRONTDESK_DATABASE_URL=url)
+                with serve_frontdesk(env, cores=server_cores) as (base, pid):
+                    headers = sign_up(base)
+                    me = base + "/api/v1/me"
+                    rows.append(measure("  (on PostgreSQL)", me, pid, headers, args, generator_cores))
+    hello, me = rows[0], rows[2]
     ratio = me["rps"] / hello["rps"] if hello["rps"] else 0.0
     verdict = "meets" if ratio >= GOAL_RATIO else "is below"
     print(f"  ratio /api/v1/me : hello-world = {ratio:.1%} ({verdict} the {GOAL_RATIO:.0%} goal)")

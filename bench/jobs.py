@@ -30,11 +30,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_baseline import machine
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from frontdesk.config import Settings
 from frontdesk.kit.db import transaction
-from frontdesk.kit.jobs import DONE, Job, JobContext, enqueue, job_handler
+from frontdesk.kit.jobs import DONE, Job, JobContext, job_handler
 from frontdesk.kit.logging import configure_logging
 from frontdesk.kit.migrate import upgrade
 from frontdesk.kit.runtime import Runtime
@@ -73,8 +73,12 @@ async def drain(database_url: str, data_dir: Path, count: int, max_seconds: floa
         # take, every job becomes due at the same instant, just before the worker starts.
         async with transaction(runtime.sessionmaker) as session:
             later = runtime.clock.now() + timedelta(hours=1)
-            for n in range(count):
-                enqueue(session, KIND, {"n": n}, due_at=later)
+            # The same rows ``enqueue`` writes, in one executemany: set-up time is not what we measure.
+            rows = [
+                {"kind": KIND, "payload": {"n": n}, "due_at": later, "max_attempts": settings.job_max_attempts}
+                for n in range(count)
+            ]
+            await session.execute(insert(Job), rows)
         due_at = runtime.clock.now() + timedelta(seconds=LEAD_SECONDS)
         async with transaction(runtime.sessionmaker) as session:
             await session.execute(update(Job).where(Job.kind == KIND).values(due_at=due_at))
@@ -90,9 +94,13 @@ async def drain(database_url: str, data_dir: Path, count: int, max_seconds: floa
             await asyncio.sleep(0.02)
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     finally:
+        stopping = time.time()
         await runtime.stop()
+        if os.environ.get("BENCH_VERBOSE"):
+            print(f"  (runtime stopped in {time.time() - stopping:.1f} s)", flush=True)
     due = due_at.timestamp()
-    lags = [start - due for start in _started]
+    # Only starts seen before the clock stopped: shutting down lets a few more in.
+    lags = [start - due for start in _started if start <= finished] or [float("nan")]
     elapsed = finished - due
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     return {
@@ -146,7 +154,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
-        "--max-seconds", type=float, default=45.0, help="stop waiting after this long per backend (keeps the run short)"
+        "--max-seconds", type=float, default=35.0, help="stop waiting after this long per backend (keeps the run short)"
     )
     args = parser.parse_args()
     configure_logging("WARNING", json=True)

@@ -39,4 +39,22 @@ def test_demo_is_created_once(db_url: str, tmp_path: Path) -> None:
     assert (email, created) == (DEMO_EMAIL, True)
     again = ensure_demo(settings)
     assert again == (DEMO_EMAIL, password, False)
+    # The demo has a website inbox, so /widget/demo works on the first run.
+    import asyncio
+
+    from sqlalchemy import select
+
+    from frontdesk.inboxes.models import Inbox
+    from frontdesk.kit.db import transaction
+    from frontdesk.kit.runtime import Runtime
+
+    async def inboxes() -> list[str]:
+        runtime = Runtime(settings)
+        try:
+            async with transaction(runtime.sessionmaker) as session:
+                return [i.channel for i in await session.scalars(select(Inbox))]
+        finally:
+            await runtime.stop()
+
+    assert asyncio.run(inboxes()) == ["web"]
     assert (settings.data_dir / "demo-login.txt").stat().st_mode & 0o077 == 0

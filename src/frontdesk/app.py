@@ -12,9 +12,10 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from frontdesk.config import Settings
 from frontdesk.kit.clock import Clock
@@ -130,7 +131,14 @@ def create_app(
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(RequestMiddleware, metrics=runtime.metrics, max_body_bytes=settings.max_body_bytes)
+    from frontdesk.channels.web.storage import upload_body_limit
+
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=runtime.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        body_limits={r"/api/v1/widget/[^/]+/attachments": upload_body_limit(settings)},
+    )
     return app
 
 
@@ -143,15 +151,23 @@ class WidgetExemptCORS:
 
     EXEMPT = ("/api/v1/widget/", "/widget.js")
 
-    def __init__(self, app: Any, **options: Any) -> None:
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
         self.app = app
         self.cors = CORSMiddleware(app, **options)
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and str(scope.get("path", "")).startswith(self.EXEMPT):
             await self.app(scope, receive, send)
         else:
             await self.cors(scope, receive, send)
+
+
+def _wants_page(request: Request) -> bool:
+    """A person's browser asking for a page gets a page; API clients get JSON."""
+    path = request.url.path
+    if path.startswith(("/api/", "/health", "/metrics", "/static/", "/docs", "/openapi")):
+        return False
+    return path.startswith("/app") or "text/html" in request.headers.get("accept", "")
 
 
 def _error(
@@ -197,7 +213,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "validation_error", message, {"errors": json.loads(json.dumps(errors, default=str))})
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_page(request):
+            from frontdesk.web.dependencies import error_page
+
+            text = "There is nothing at this address." if exc.status_code == 404 else str(exc.detail)
+            return error_page(request, exc.status_code, text)
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":

@@ -189,7 +189,11 @@ def cmd_grant_operator(args: argparse.Namespace) -> int:
 
 def ensure_demo(settings: Settings) -> tuple[str, str, bool]:
     """Create the demo organization and its owner once; return the login and whether it is new."""
+    from frontdesk.auth.dependencies import user_subject
     from frontdesk.auth.service import create_user
+    from frontdesk.authz.service import require
+    from frontdesk.inboxes.schemas import InboxCreate
+    from frontdesk.inboxes.service import create_inbox
     from frontdesk.orgs.service import create_organization
     from frontdesk.users.repository import get_by_email
 
@@ -200,7 +204,14 @@ def ensure_demo(settings: Settings) -> tuple[str, str, bool]:
             return None
         password = secrets.token_urlsafe(12)
         user = await create_user(session, email=DEMO_EMAIL, name="Demo Owner", password=password)
-        await create_organization(session, name=DEMO_ORG, owner=user)
+        org = await create_organization(session, name=DEMO_ORG, owner=user)
+        await session.flush()
+        # The owner creates the demo's website inbox through the same service the settings page uses.
+        owner = await user_subject(session, user.id, selected=org.id, ip=None, via="cli")
+        await create_inbox(session, require(owner, "inboxes.manage"), owner, InboxCreate(
+            name="Website", channel="web",
+            greeting="Hi! Ask us anything. A member of our team will answer here.",
+        ))
         return password
 
     password = asyncio.run(_with_runtime(settings, run))

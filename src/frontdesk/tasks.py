@@ -1,6 +1,6 @@
 """Imports every domain's job handlers, so any process that runs jobs knows all kinds."""
 
-import frontdesk.mail.tasks  # noqa: F401
-import frontdesk.agents.tasks  # noqa: F401
-import frontdesk.conversations.tasks  # noqa: F401
+import frontdesk.agents.tasks
+import frontdesk.conversations.tasks
+import frontdesk.mail.tasks
 import frontdesk.webhooks.tasks  # noqa: F401

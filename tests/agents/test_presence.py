@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from frontdesk.agents import service, tasks
 from frontdesk.agents.models import Shift
+from frontdesk.kit import jobs
 from frontdesk.kit.clock import FrozenClock
 from frontdesk.kit.db import transaction
-from frontdesk.kit import jobs
 from frontdesk.kit.jobs import DONE, PENDING, Job
 from frontdesk.kit.runtime import Runtime
 from tests.conftest import Account, join

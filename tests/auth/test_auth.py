@@ -132,3 +132,17 @@ async def test_oversized_body_is_refused(client: httpx.AsyncClient, runtime) -> 
     )
     assert r.status_code == 413
     assert r.json()["code"] == "payload_too_large"
+
+
+async def test_failed_sign_in_is_audited_though_the_request_fails(client: httpx.AsyncClient, owner: Account,
+                                                                  runtime) -> None:
+    from sqlalchemy import select
+
+    from frontdesk.audit.models import AuditEvent
+    from frontdesk.kit.db import transaction
+
+    r = await client.post("/api/v1/auth/login", json={"email": owner.email, "password": "wrong wrong wrong"})
+    assert r.status_code == 401
+    async with transaction(runtime.sessionmaker) as session:
+        failed = list(await session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")))
+    assert [(e.actor_label, e.details["reason"]) for e in failed] == [(owner.email, "bad_password")]

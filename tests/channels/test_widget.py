@@ -78,8 +78,8 @@ async def test_session_starts_anonymous_and_resumes(client: httpx.AsyncClient, o
     assert first["open_now"] is True and first["out_of_office_message"] == "Back at 9."
     assert first["agents_online"] is False and first["csat_enabled"] is True
     assert first["conversation"] is None and first["messages"] == [] and first["cursor"] is None
-    # The request body limit (1 MiB by default) comes first; the widget is told the smaller figure.
-    assert first["limits"]["max_attachment_bytes"] == 1_048_576 - storage.MULTIPART_OVERHEAD
+    # Upload routes take bodies up to the attachment limit, so the widget is told that figure.
+    assert first["limits"]["max_attachment_bytes"] == 10 * 1024 * 1024
     again = await start(client, token, visitor_token=first["visitor_token"])
     assert again["visitor"]["id"] == first["visitor"]["id"]
     # A token that is not ours starts a fresh visitor rather than failing the page.
@@ -303,21 +303,30 @@ async def test_attachments(client: httpx.AsyncClient, owner: Account, runtime: A
 
 
 class TestAttachmentSize:
+    LIMIT = 200_000
+
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
-        return {"max_body_bytes": storage.MAX_ATTACHMENT_BYTES + 1024 * 1024}
+        # An attachment limit above the general body limit: upload routes get their own.
+        return {"attachment_max_bytes": self.LIMIT, "max_body_bytes": 100_000}
 
     async def test_too_large_is_refused(self, client: httpx.AsyncClient, owner: Account) -> None:
         token = (await make_inbox(client, owner))["public_token"]
         session = await start(client, token)
-        assert session["limits"]["max_attachment_bytes"] == storage.MAX_ATTACHMENT_BYTES
-        big = PNG + b"\x00" * (storage.MAX_ATTACHMENT_BYTES - len(PNG) + 1)
+        assert session["limits"]["max_attachment_bytes"] == self.LIMIT
+        fits = PNG + b"\x00" * (self.LIMIT - len(PNG) - 10)
+        r = await client.post(
+            f"/api/v1/widget/{token}/attachments", headers=auth(session), files={"file": ("ok.png", fits, "image/png")}
+        )
+        assert r.status_code == 201, r.text
+        before = (await client.get(f"/api/v1/widget/{token}/messages", headers=auth(session))).json()["items"]
+        big = PNG + b"\x00" * (self.LIMIT - len(PNG) + 1)
         r = await client.post(
             f"/api/v1/widget/{token}/attachments", headers=auth(session), files={"file": ("big.png", big, "image/png")}
         )
         assert r.status_code == 413 and r.json()["code"] == "attachment_too_large"
         page = (await client.get(f"/api/v1/widget/{token}/messages", headers=auth(session))).json()
-        assert page["items"] == []
+        assert page["items"] == before  # nothing stored half-way
 
 
 async def test_prechat_form(client: httpx.AsyncClient, owner: Account) -> None:

@@ -258,3 +258,36 @@ async def test_two_sign_ups_naming_their_organization_alike_at_once_both_succeed
             me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
             slugs.add(me.json()["memberships"][0]["organization_slug"])
         assert len(slugs) == 4 and all(s.startswith("twin-bakery") for s in slugs)
+
+
+async def test_a_key_never_uses_a_scope_keys_may_not_hold_whatever_its_row_says(
+    client: httpx.AsyncClient, owner: Account, runtime: Runtime
+) -> None:
+    from frontdesk.apikeys.models import ApiKey
+
+    created = await client.post("/api/v1/api-keys", headers=owner.headers, json={"name": "k", "scopes": ["org.read"]})
+    assert created.status_code == 201, created.text
+    # A row written before a scope was withdrawn from keys, or by hand: the policy still holds.
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == uuid.UUID(created.json()["id"]))
+            .values(scopes=["org.read", "members.manage", "apikeys.manage"])
+        )
+    key = {"X-API-Key": created.json()["key"]}
+    assert (await client.get("/api/v1/organization", headers=key)).status_code == 200
+    minted = await client.post("/api/v1/api-keys", headers=key, json={"name": "child", "scopes": ["org.read"]})
+    assert minted.status_code == 403 and minted.json()["code"] == "permission_denied"
+    members = (await client.get("/api/v1/members", headers=owner.headers)).json()
+    demote = await client.patch(f"/api/v1/members/{members[0]['id']}", headers=key, json={"role": "viewer"})
+    assert demote.status_code == 403
+
+
+async def test_audit_action_prefix_is_matched_literally(client: httpx.AsyncClient, owner: Account) -> None:
+    every = await client.get("/api/v1/audit-events", headers=owner.headers)
+    assert every.json()["total"] >= 1
+    for pattern in ("%.", "_%."):
+        r = await client.get("/api/v1/audit-events", headers=owner.headers, params={"action": pattern})
+        assert r.status_code == 200 and r.json()["total"] == 0, pattern
+    user = await client.get("/api/v1/audit-events", headers=owner.headers, params={"action": "user."})
+    assert user.json()["total"] >= 1

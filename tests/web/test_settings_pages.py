@@ -111,6 +111,9 @@ async def test_invite_revoke_and_outbox(owner_web: WebClient) -> None:
     assert outbox.status_code == 200
     assert "pat@example.com" in outbox.text
     assert "invited you to Acme on Frontdesk" in outbox.text
+    # Whoever reads the outbox must not be able to accept the invitation in the invitee's place.
+    token = link.split("token=")[1].split()[0].split('"')[0]
+    assert token not in outbox.text and "token=[hidden]" in outbox.text
     inv_id = re.search(r"/app/settings/invitations/([0-9a-f-]+)/revoke", listed.text)
     assert inv_id
     r = await owner_web.post(f"/app/settings/invitations/{inv_id.group(1)}/revoke")

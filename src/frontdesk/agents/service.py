@@ -31,7 +31,7 @@ AVAILABILITY = ("available", "busy")
 
 
 def _now(session: AsyncSession) -> datetime:
-    return session.info["runtime"].clock.now()  # type: ignore[no-any-return]
+    return session.info["runtime"].clock.now()
 
 
 async def _presence(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> AgentPresence:
@@ -190,7 +190,7 @@ async def list_presence(
                 email=user.email,
                 role=membership.role,
                 status="online" if online else "offline",
-                availability=row.availability if row is not None else "available",  # type: ignore[arg-type]
+                availability=row.availability if row is not None else "available",
                 last_heartbeat_at=row.last_heartbeat_at if row is not None else None,
                 changed_at=row.changed_at if row is not None else None,
                 open_conversations=open_count,
@@ -204,7 +204,7 @@ def my_presence(row: AgentPresence | None, user_id: uuid.UUID, now: datetime) ->
     return schemas.MyPresence(
         user_id=user_id,
         status="online" if effectively_online(row, now) else "offline",
-        availability=row.availability if row is not None else "available",  # type: ignore[arg-type]
+        availability=row.availability if row is not None else "available",
         last_heartbeat_at=row.last_heartbeat_at if row is not None else None,
         changed_at=row.changed_at if row is not None else None,
         heartbeat_seconds=HEARTBEAT_SECONDS,

@@ -19,7 +19,9 @@ def filtered(org_ids: Iterable[uuid.UUID] | None, f: AuditFilter) -> Select[Any]
         stmt = stmt.where(AuditEvent.organization_id.in_(list(org_ids)))
     if f.action:
         stmt = stmt.where(
-            AuditEvent.action.startswith(f.action) if f.action.endswith(".") else AuditEvent.action == f.action
+            AuditEvent.action.startswith(f.action, autoescape=True)
+            if f.action.endswith(".")
+            else AuditEvent.action == f.action
         )
     if f.actor:
         stmt = stmt.where(AuditEvent.actor_label.contains(f.actor, autoescape=True))

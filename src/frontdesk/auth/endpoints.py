@@ -65,8 +65,6 @@ async def refresh_tokens(
         session, data.refresh_token, ip=client_ip(request), user_agent=request.headers.get("user-agent")
     )
     if outcome.error is not None:
-        # Revoking a reused family must survive the failed request.
-        await session.commit()
         raise outcome.error
     assert outcome.tokens is not None
     return outcome.tokens

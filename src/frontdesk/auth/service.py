@@ -101,7 +101,7 @@ async def authenticate(session: AsyncSession, *, email: str, password: str, ip: 
             ip=ip,
             details={"reason": "unknown_or_disabled"},
         )
-        raise Unauthorized("The email or password is wrong.", code="invalid_credentials")
+        raise Unauthorized("The email or password is wrong.", code="invalid_credentials", keep_changes=True)
     valid, new_hash = rt.hasher.verify_and_update(password, user.password_hash)
     if not valid:
         record(
@@ -114,7 +114,7 @@ async def authenticate(session: AsyncSession, *, email: str, password: str, ip: 
             target_id=user.id,
             details={"reason": "bad_password"},
         )
-        raise Unauthorized("The email or password is wrong.", code="invalid_credentials")
+        raise Unauthorized("The email or password is wrong.", code="invalid_credentials", keep_changes=True)
     if new_hash:
         user.password_hash = new_hash
     user.last_login_at = rt.clock.now()
@@ -198,6 +198,7 @@ async def rotate(
                 Unauthorized(
                     "This refresh token was already used; every session it belonged to has been signed out.",
                     code="refresh_token_reused",
+                    keep_changes=True,
                 ),
             )
         return RefreshOutcome(None, Unauthorized("This session was signed out.", code="refresh_token_revoked"))
@@ -214,7 +215,8 @@ async def rotate(
     )
     if not getattr(spent, "rowcount", 0):
         return RefreshOutcome(
-            None, Unauthorized("The refresh token was used concurrently.", code="refresh_token_reused")
+            None,
+            Unauthorized("The refresh token was used concurrently.", code="refresh_token_reused", keep_changes=True),
         )
     pair = await start_session(session, user, ip=ip, user_agent=user_agent, family_id=row.family_id)
     return RefreshOutcome(pair, None)

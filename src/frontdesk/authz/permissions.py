@@ -86,4 +86,6 @@ def can_assign(actor_role: str, target_role: str) -> bool:
     """Only an owner makes owners; others grant at most their own rank."""
     if target_role == Role.OWNER:
         return actor_role == Role.OWNER
-    return ROLE_RANK.get(Role(actor_role), -1) >= ROLE_RANK.get(Role(target_role), 99)
+    ranks = {role.value: rank for role, rank in ROLE_RANK.items()}
+    # An unknown role on either side is never assignable (API keys and visitors have no rank).
+    return ranks.get(str(actor_role), -1) >= ranks.get(str(target_role), 99)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from frontdesk.authz.permissions import PERMISSIONS, role_permissions
+from frontdesk.authz.permissions import API_KEY_GRANTABLE, PERMISSIONS, role_permissions
 from frontdesk.authz.subject import AuthSubject
 from frontdesk.kit.errors import BadRequest, Forbidden, Unauthorized
 
@@ -31,7 +31,9 @@ def permissions_in(subject: AuthSubject, organization_id: uuid.UUID) -> frozense
     role = subject.memberships.get(organization_id)
     if role is None or organization_id in subject.suspended:
         return frozenset()
-    granted = role_permissions(role) if subject.kind == "user" else frozenset(PERMISSIONS)
+    # A key's stored scopes are capped by what keys may hold today, not only by what they could
+    # hold when the key was made: narrowing API_KEY_GRANTABLE then takes effect on existing keys.
+    granted = role_permissions(role) if subject.kind == "user" else API_KEY_GRANTABLE
     if subject.scopes is not None:
         granted = granted & subject.scopes
     return granted

@@ -293,7 +293,7 @@ async def contact_conversations(
 
 
 def attribute_schema(row: ContactAttribute) -> schemas.Attribute:
-    return schemas.Attribute(key=row.key, type=row.type, value=attrs.value_of(row), updated_at=row.updated_at)  # type: ignore[arg-type]
+    return schemas.Attribute(key=row.key, type=row.type, value=attrs.value_of(row), updated_at=row.updated_at)
 
 
 async def list_attributes(session: AsyncSession, scope: OrgScope, contact_id: uuid.UUID) -> list[ContactAttribute]:

@@ -44,7 +44,7 @@ PRIORITIES = ("none", "low", "medium", "high", "urgent")
 
 
 def _now(session: AsyncSession) -> datetime:
-    return session.info["runtime"].clock.now()  # type: ignore[no-any-return]
+    return session.info["runtime"].clock.now()
 
 
 def _webhook(session: AsyncSession, conv: Conversation, event: str, data: dict[str, Any]) -> None:
@@ -512,9 +512,9 @@ async def _items(
                 contact_id=conv.contact_id,
                 contact_name=(contact.name if contact else "") or "Visitor",
                 contact_email=contact.email if contact else None,
-                status=conv.status,  # type: ignore[arg-type]
-                mode=conv.mode,  # type: ignore[arg-type]
-                priority=conv.priority,  # type: ignore[arg-type]
+                status=conv.status,
+                mode=conv.mode,
+                priority=conv.priority,
                 labels=list(conv.labels or []),
                 assignee_id=conv.assignee_id,
                 assignee_name=names.get(conv.assignee_id) if conv.assignee_id else None,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.audit.service import record
 from frontdesk.authz.service import OrgScope
 from frontdesk.authz.subject import AuthSubject
+from frontdesk.channels.registry import available_kinds
 from frontdesk.inboxes import hours, repository, schemas
 from frontdesk.inboxes.models import Inbox, Team, TeamMember
 from frontdesk.kit.crypto import constant_time_equal, new_token
@@ -28,18 +29,17 @@ if TYPE_CHECKING:
 
 # Channels whose adapters exist. WhatsApp inboxes need the WhatsApp adapter's configuration and
 # signature checks; creating one before that lands would make an inbox that silently never receives.
-AVAILABLE_CHANNELS = frozenset({"web", "api"})
 
 # Update fields whose column is nullable; an explicit null anywhere else is a client mistake.
 _NULLABLE = frozenset({"team_id"})
 
 
 def _now(session: AsyncSession) -> datetime:
-    return session.info["runtime"].clock.now()  # type: ignore[no-any-return]
+    return session.info["runtime"].clock.now()
 
 
 def _runtime(session: AsyncSession) -> Runtime:
-    return session.info["runtime"]  # type: ignore[no-any-return]
+    return session.info["runtime"]
 
 
 # ---------------------------------------------------------------- validation
@@ -171,11 +171,11 @@ async def _unique_name(session: AsyncSession, org_id: uuid.UUID, name: str, excl
 async def create_inbox(
     session: AsyncSession, scope: OrgScope, subject: AuthSubject, data: schemas.InboxCreate
 ) -> Inbox:
-    if data.channel not in AVAILABLE_CHANNELS:
+    if data.channel not in available_kinds():
         raise ValidationFailed(
             f"{data.channel} inboxes cannot be created yet on this installation; use web or api.",
             code="channel_unavailable",
-            details={"channel": data.channel, "available": sorted(AVAILABLE_CHANNELS)},
+            details={"channel": data.channel, "available": available_kinds()},
         )
     values = _clean(data.model_dump(exclude_unset=True, exclude={"channel"}))
     await _check_team(session, scope, values.get("team_id"))

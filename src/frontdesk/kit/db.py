@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from frontdesk.kit.errors import FrontdeskError
+
 AfterCommit = Callable[[], Awaitable[None] | None]
 
 
@@ -94,9 +96,21 @@ async def transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIt
             yield session
             await run_before_commit(session)
             await session.commit()
+        except FrontdeskError as exc:
+            if not exc.keep_changes:
+                await _abandon(session)
+                raise
+            await run_before_commit(session)
+            await session.commit()
+            await run_after_commit(session)
+            raise
         except BaseException:
-            await session.rollback()
-            session.info.pop("after_commit", None)
-            session.info.pop("before_commit", None)
+            await _abandon(session)
             raise
     await run_after_commit(session)
+
+
+async def _abandon(session: AsyncSession) -> None:
+    await session.rollback()
+    session.info.pop("after_commit", None)
+    session.info.pop("before_commit", None)

@@ -12,9 +12,18 @@ class FrontdeskError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        keep_changes: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        # The request fails, yet what it wrote must stay: the audit row of a failed sign-in, say.
+        self.keep_changes = keep_changes
         if code is not None:
             self.code = code
         self.details = details or {}

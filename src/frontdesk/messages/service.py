@@ -58,7 +58,7 @@ def to_schema(message: Message, *, for_agent: bool = True) -> schemas.Message:
 
 
 def _now(session: AsyncSession) -> datetime:
-    return session.info["runtime"].clock.now()  # type: ignore[no-any-return]
+    return session.info["runtime"].clock.now()
 
 
 async def add_message(

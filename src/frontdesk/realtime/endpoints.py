@@ -26,6 +26,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from frontdesk.auth import tokens
 from frontdesk.auth.dependencies import ACCESS_COOKIE, ORG_COOKIE, user_subject
+from frontdesk.auth.service import ensure_token_current
 from frontdesk.authz.subject import AuthSubject
 from frontdesk.kit.db import transaction
 from frontdesk.kit.errors import FrontdeskError, NotFound, RateLimited, Unauthorized
@@ -113,16 +114,15 @@ async def _authenticate(ws: WebSocket, runtime: Runtime) -> _Session:
                 strict_selection=strict,
             )
             user = await users.get(session, user_id)
+            if user is not None:
+                # The same revocation rules as HTTP: signed out, or the password changed since.
+                await ensure_token_current(session, claims, user)
     except NotFound as exc:
         raise _Refused(exc, CLOSE_NOT_FOUND) from None
     except FrontdeskError as exc:
         raise _Refused(exc) from None
     except (ValueError, KeyError, TypeError):
         raise _not_signed_in() from None
-    # The same revocation rule as HTTP: a password change ends every token issued before it.
-    changed = user.password_changed_at if user is not None else None
-    if changed is not None and int(claims["iat"]) < int(changed.timestamp()):
-        raise _Refused(Unauthorized("The password changed; sign in again.", code="token_revoked"))
     if subject.user_id is None:
         raise _not_signed_in()
     return _Session(subject=subject, expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=now.tzinfo))

@@ -128,23 +128,7 @@ async def _inbox_page(page: Page, request: Request, conversation_id: uuid.UUID |
         timeline = recent.items
 
     can_reply = page.can("conversations.reply")
-    people: list[dict[str, Any]] = []
-    presence = {"status": "offline", "availability": "available", "heartbeat_seconds": agents.HEARTBEAT_SECONDS}
-    if page.can("members.read"):
-        for p in await agents.list_presence(page.session, require(subject, "members.read")):
-            if p.role not in ASSIGNABLE:
-                continue
-            people.append(
-                {
-                    "id": str(p.user_id),
-                    "name": p.name or p.email,
-                    "status": p.status,
-                    "availability": p.availability,
-                    "open_conversations": p.open_conversations,
-                }
-            )
-            if page.viewer is not None and p.user_id == page.viewer.id:
-                presence.update(status=p.status, availability=p.availability)
+    people, presence = await _agents_and_my_presence(page)
     teams = [
         {"id": str(t.id), "name": t.name}
         for t in await inboxes.list_teams(page.session, require(subject, "inboxes.read"))
@@ -188,13 +172,35 @@ async def _inbox_page(page: Page, request: Request, conversation_id: uuid.UUID |
     )
 
 
+async def _agents_and_my_presence(page: Page) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Who a conversation can go to (for the assignee menu), and the viewer's own presence."""
+    people: list[dict[str, Any]] = []
+    mine: dict[str, Any] = {"status": "offline", "availability": "available"}
+    if page.can("members.read"):
+        for p in await agents.list_presence(page.session, require(page.actor, "members.read")):
+            if p.role not in ASSIGNABLE:
+                continue
+            people.append(
+                {
+                    "id": str(p.user_id),
+                    "name": p.name or p.email,
+                    "status": p.status,
+                    "availability": p.availability,
+                    "open_conversations": p.open_conversations,
+                }
+            )
+            if page.viewer is not None and p.user_id == page.viewer.id:
+                mine = {"status": p.status, "availability": p.availability}
+    return people, {**mine, "heartbeat_seconds": agents.HEARTBEAT_SECONDS}
+
+
 def _preview(item: ConversationItem) -> str:
     message = item.last_message
     if message is None:
         return "No messages yet"
     if not message.content:
         return "Message deleted" if message.content_type == "text" else f"Sent a {message.content_type}"
-    who = "You: " if message.direction == "out" and message.sender_type == "agent" else ""
+    who = f"{message.sender_name}: " if message.sender_type == "agent" and message.sender_name else ""
     return who + message.content
 
 

@@ -21,6 +21,7 @@ from frontdesk.kit.errors import FrontdeskError, Unauthorized
 from frontdesk.web import forms
 from frontdesk.web.dependencies import Page, PageRoute, PublicPage, safe_next
 from frontdesk.web.settings import router as settings_router
+from frontdesk.web.settings_channels import router as settings_channels_router
 from frontdesk.web.timezones import TIMEZONES
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -318,3 +319,4 @@ async def accept_invite_submit(page: PublicPage) -> Response:
 
 
 router.include_router(settings_router)
+router.include_router(settings_channels_router)

@@ -28,6 +28,7 @@ from frontdesk.invitations import service as invitations
 from frontdesk.kit.errors import FrontdeskError, NotFound, ValidationFailed
 from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.mail import repository as mail_repository
+from frontdesk.mail.service import visible_body
 from frontdesk.orgs import service as orgs
 from frontdesk.orgs.schemas import OrganizationUpdate
 from frontdesk.users import repository as users
@@ -54,7 +55,10 @@ SECTIONS = (
     Section("/app/settings/members", "Members", "members.read", "Who belongs here, and their roles."),
     Section("/app/settings/invitations", "Invitations", "invitations.read", "Invite people; see pending invites."),
     Section("/app/settings/roles", "Roles", None, "What each role may do."),
+    Section("/app/settings/inboxes", "Inboxes", "inboxes.read", "Website widget and API inboxes, hours and routing."),
+    Section("/app/settings/teams", "Teams", "inboxes.read", "Groups of agents that inboxes route to."),
     Section("/app/settings/api-keys", "API keys", "apikeys.read", "Keys for server-to-server calls."),
+    Section("/app/settings/webhooks", "Webhooks", "webhooks.manage", "Send events to your own systems."),
     Section("/app/settings/audit", "Audit log", "audit.read", "Who did what, when and from where."),
     Section("/app/settings/outbox", "Email outbox", "mail.read", "Every email Frontdesk sent or queued."),
 )
@@ -544,6 +548,7 @@ async def outbox_page(request: Request, page: UserPage) -> Response:
         page,
         "app/outbox.html",
         messages=rows,
+        visible_body=visible_body,
         pager=_pager(paging, total, "/app/settings/outbox", {}),
         smtp_configured=bool(page.settings.smtp_host),
     )

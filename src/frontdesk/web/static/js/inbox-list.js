@@ -138,8 +138,7 @@ export class ConversationList {
     this.summary.textContent =
       shown < this.total ? `${shown} of ${this.total} conversations` : `${this.total} conversation${this.total === 1 ? "" : "s"}`;
     this.more.hidden = shown >= this.total || shown >= 200;
-    const unread = this.items.reduce((n, item) => n + (item.unread_count || 0), 0);
-    document.title = `${unread ? `(${unread}) ` : ""}${this.app.titleBase()}`;
+    this.app.updateTitle();
   }
 
   preview(item) {
@@ -147,8 +146,8 @@ export class ConversationList {
     const m = item.last_message;
     if (!m) return "No messages yet";
     if (!m.content) return m.content_type === "text" ? "Message deleted" : `Sent a ${m.content_type}`;
-    const mine = m.direction === "out" && m.sender_type === "agent" ? "You: " : "";
-    return mine + m.content;
+    const who = m.sender_type === "agent" && m.sender_name ? `${m.sender_name}: ` : "";
+    return who + m.content;
   }
 
   row(item, current) {
@@ -186,6 +185,10 @@ export class ConversationList {
     return h("li", { class: `conv-item${item.unread_count ? " is-unread" : ""}`, "data-id": item.id }, link);
   }
 
+  unread() {
+    return this.items.reduce((n, item) => n + (item.unread_count || 0), 0);
+  }
+
   markSelected() {
     for (const link of this.el.querySelectorAll(".conv-link")) {
       const id = link.closest("[data-id]").dataset.id;
@@ -216,14 +219,15 @@ export class ConversationList {
     if (!had) this.render();
   }
 
-  // j/k: the next or previous conversation in the list, or the first one if none is open.
+  // j/k: the next or previous conversation in the list, or the first one if none is open. The
+  // rows on screen decide, so this works on the server's first render too.
   move(step) {
-    if (!this.items.length) return;
-    const index = this.items.findIndex((i) => i.id === this.app.selected);
-    const next = index < 0 ? 0 : Math.min(this.items.length - 1, Math.max(0, index + step));
+    const ids = [...this.el.querySelectorAll(".conv-item[data-id]")].map((row) => row.dataset.id);
+    if (!ids.length) return;
+    const index = ids.indexOf(this.app.selected);
+    const next = index < 0 ? 0 : Math.min(ids.length - 1, Math.max(0, index + step));
     if (next === index) return;
-    this.app.open(this.items[next].id);
-    const row = this.el.querySelector(`[data-id="${this.items[next].id}"]`);
-    row?.scrollIntoView({ block: "nearest" });
+    this.app.open(ids[next]);
+    this.el.querySelector(`[data-id="${ids[next]}"]`)?.scrollIntoView({ block: "nearest" });
   }
 }

@@ -6,6 +6,7 @@ import { renewSession, signInAgain } from "./inbox-api.js";
 const PING_EVERY = 25000;
 const SILENT_LIMIT = 65000;
 const MAX_DELAY = 30000;
+const CONNECT_TIMEOUT = 10000;
 
 export class LiveSocket {
   constructor({ onEvent, onState }) {
@@ -48,6 +49,13 @@ export class LiveSocket {
       return;
     }
     this.ws = ws;
+    // A connection that neither opens nor fails (a stalled proxy) is given up on and tried again.
+    const watchdog = setTimeout(() => {
+      if (this.ws === ws && ws.readyState !== 1) {
+        ws.close();
+        this.closed(ws, { code: 4000 });
+      }
+    }, CONNECT_TIMEOUT);
     ws.addEventListener("message", (message) => {
       this.lastFrame = Date.now();
       let event;
@@ -70,11 +78,15 @@ export class LiveSocket {
       this.onEvent(event);
     });
     ws.addEventListener("open", () => {
+      clearTimeout(watchdog);
       this.lastFrame = Date.now();
       clearInterval(this.pingTimer);
       this.pingTimer = setInterval(() => this.ping(), PING_EVERY);
     });
-    ws.addEventListener("close", (event) => this.closed(ws, event));
+    ws.addEventListener("close", (event) => {
+      clearTimeout(watchdog);
+      this.closed(ws, event);
+    });
   }
 
   async closed(ws, event) {

@@ -45,6 +45,11 @@ export class Thread {
     this.lastTypingSent = 0;
     this.drafts = new Map();
     this.ui = {};
+    // Whether the newest message is in view; a resize (a phone turned, a pane opened) keeps it so.
+    this.stick = true;
+    window.addEventListener("resize", () => {
+      if (this.stick) this.scrollToEnd();
+    });
   }
 
   get me() {
@@ -151,7 +156,7 @@ export class Thread {
     // The head and banner can change height; keep the newest message in view if it was.
     if (nearEnd) this.scrollToEnd();
     this.app.panel.show(detail);
-    if (this.ui.title) document.title = `${detail.contact_name} · Inbox`;
+    this.app.updateTitle();
   }
 
   markReadSoon() {
@@ -200,6 +205,9 @@ export class Thread {
       "aria-label": "Messages",
       "aria-live": "polite",
       tabindex: "0",
+    });
+    ui.timeline.addEventListener("scroll", () => {
+      this.stick = this.isNearEnd();
     });
     ui.typing = h("p", { class: "typing", id: "typing", "aria-live": "polite" });
     const parts = [head, ui.banner, ui.timeline, ui.typing];

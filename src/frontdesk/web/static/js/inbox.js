@@ -39,9 +39,11 @@ class InboxApp {
     this.socket.connect();
   }
 
-  titleBase() {
-    const d = this.thread?.detail;
-    return d ? `${d.contact_name} · Inbox · Frontdesk` : "Inbox · Frontdesk";
+  // "(3) Alice · Inbox · Frontdesk": the unread count first, so it shows in a narrow browser tab.
+  updateTitle() {
+    const unread = this.list.unread();
+    const d = this.thread?.id ? this.thread.detail : null;
+    document.title = `${unread ? `(${unread}) ` : ""}${d ? `${d.contact_name} · ` : ""}Inbox · Frontdesk`;
   }
 
   // ---------------------------------------------------------------- navigation
@@ -84,7 +86,7 @@ class InboxApp {
     this.toggleSide(false);
     this.list.markSelected();
     this.main.dataset.pane = "list";
-    document.title = this.titleBase();
+    this.updateTitle();
     const first = document.querySelector("#conv-list .conv-link");
     if (NARROW.matches && first) first.focus();
   }

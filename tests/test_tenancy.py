@@ -155,6 +155,19 @@ CASES: list[Case] = [
     Case("POST", "/app/settings/api-keys/{key_id}/revoke", kind="form"),
     Case("GET", "/app/settings/audit", kind="page", query=lambda w: {"actor": w.a.email}),
     Case("GET", "/app/settings/outbox", kind="page"),
+    Case("GET", "/app/inbox", kind="page"),
+    Case("GET", "/app/inbox/session", kind="page"),
+    Case("GET", "/app/inbox/{conversation_id}", kind="page"),
+    Case("GET", "/app/team", kind="page"),
+    Case("GET", "/app/settings/canned-responses", kind="page"),
+    Case("POST", "/app/settings/canned-responses", kind="form", body=lambda w: {"shortcut": "bpage", "content": "b"}),
+    Case(
+        "POST",
+        "/app/settings/canned-responses/{canned_id}",
+        kind="form",
+        body=lambda w: {"shortcut": "hijack", "content": "changed by b"},
+    ),
+    Case("POST", "/app/settings/canned-responses/{canned_id}/delete", kind="form"),
     Case("GET", "/app/settings/inboxes", kind="page"),
     Case("POST", "/app/settings/inboxes", kind="form", body=lambda w: {"name": "b page inbox", "channel": "web"}),
     Case("GET", "/app/settings/inboxes/{inbox_id}", kind="page"),
@@ -344,6 +357,7 @@ PARAMS: dict[str, Callable[[World], str]] = {
     "webhook_id": lambda w: w.ids["webhook"],
     "message_id": lambda w: w.ids["message"],
     "canned_response_id": lambda w: w.ids["canned_response"],
+    "canned_id": lambda w: w.ids["canned_response"],
 }
 
 

@@ -178,8 +178,14 @@ def cmd_grant_operator(args: argparse.Namespace) -> int:
         if user is None:
             raise NotFound(f"No user with email {args.email}.")
         user.is_operator = not args.revoke
-        record(session, "operator.revoked" if args.revoke else "operator.granted", organization_id=None,
-               actor_label="cli", target_type="user", target_id=user.id)
+        record(
+            session,
+            "operator.revoked" if args.revoke else "operator.granted",
+            organization_id=None,
+            actor_label="cli",
+            target_type="user",
+            target_id=user.id,
+        )
         return user
 
     user = asyncio.run(_with_runtime(_settings(args), run))
@@ -208,10 +214,16 @@ def ensure_demo(settings: Settings) -> tuple[str, str, bool]:
         await session.flush()
         # The owner creates the demo's website inbox through the same service the settings page uses.
         owner = await user_subject(session, user.id, selected=org.id, ip=None, via="cli")
-        await create_inbox(session, require(owner, "inboxes.manage"), owner, InboxCreate(
-            name="Website", channel="web",
-            greeting="Hi! Ask us anything. A member of our team will answer here.",
-        ))
+        await create_inbox(
+            session,
+            require(owner, "inboxes.manage"),
+            owner,
+            InboxCreate(
+                name="Website",
+                channel="web",
+                greeting="Hi! Ask us anything. A member of our team will answer here.",
+            ),
+        )
         return password
 
     password = asyncio.run(_with_runtime(settings, run))
@@ -233,18 +245,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     url = f"http://{host}:{port}"
-    banner = "\n".join([
-        "",
-        "  Frontdesk is running" + (" with a new demo organization." if created else "."),
-        f"  Open       {url}/login",
-        f"  Email      {email}",
-        f"  Password   {password}",
-        f"  API docs   {url}/docs",
-        "  Stop with Ctrl+C.",
-        "",
-    ])
-    return cmd_serve(argparse.Namespace(host=host, port=port, migrate=False, database_url=None),
-                     on_ready=lambda: print(banner, flush=True))
+    banner = "\n".join(
+        [
+            "",
+            "  Frontdesk is running" + (" with a new demo organization." if created else "."),
+            f"  Open       {url}/login",
+            f"  Email      {email}",
+            f"  Password   {password}",
+            f"  API docs   {url}/docs",
+            "  Stop with Ctrl+C.",
+            "",
+        ]
+    )
+    return cmd_serve(
+        argparse.Namespace(host=host, port=port, migrate=False, database_url=None),
+        on_ready=lambda: print(banner, flush=True),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

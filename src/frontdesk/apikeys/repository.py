@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.apikeys.models import ApiKey
@@ -30,3 +31,7 @@ async def list_keys(session: AsyncSession, org_ids: Iterable[uuid.UUID]) -> list
 
 async def get(session: AsyncSession, org_ids: Iterable[uuid.UUID], key_id: uuid.UUID) -> ApiKey | None:
     return await session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.organization_id.in_(list(org_ids))))
+
+
+async def touch(session: AsyncSession, key_id: uuid.UUID, when: datetime) -> None:
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=when))

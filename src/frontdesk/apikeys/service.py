@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.apikeys import repository
@@ -20,12 +23,23 @@ from frontdesk.authz.permissions import API_KEY_GRANTABLE
 from frontdesk.authz.service import OrgScope, permissions_in
 from frontdesk.authz.subject import AuthSubject
 from frontdesk.kit.crypto import constant_time_equal, token_hash
+from frontdesk.kit.db import on_commit, transaction
 from frontdesk.kit.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from frontdesk.orgs.models import ACTIVE, Organization
+
+log = structlog.get_logger("frontdesk.apikeys")
 
 KEY_PREFIX = "fdk_"
 # Writing last_used_at on every call would turn each read into a write; a minute is precise enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+async def _touch(runtime: Any, key_id: uuid.UUID, now: datetime) -> None:
+    try:
+        async with transaction(runtime.sessionmaker) as session:
+            await repository.touch(session, key_id, now)
+    except Exception:  # the call itself succeeded; a missed timestamp is not worth failing it
+        log.warning("apikey_touch_failed", key_id=str(key_id), exc_info=True)
 
 
 def looks_like_key(token: str) -> bool:
@@ -122,5 +136,6 @@ async def authenticate(session: AsyncSession, raw: str) -> tuple[ApiKey, Organiz
             "This organization is suspended. Contact the installation's operator.", code="organization_suspended"
         )
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
+        # Written in a transaction of its own after the request's: a read-only request stays one.
+        on_commit(session, partial(_touch, session.info["runtime"], key.id, now))
     return key, org

@@ -26,6 +26,7 @@ from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized, 
 from frontdesk.kit.runtime import Runtime
 from frontdesk.orgs.models import ACTIVE
 from frontdesk.users import repository as users
+from frontdesk.users.models import User
 
 ACCESS_COOKIE = "fd_access"
 REFRESH_COOKIE = "fd_refresh"
@@ -81,7 +82,9 @@ def _unstorable_text(exc: DBAPIError) -> bool:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     try:
-        async with transaction(get_runtime(request).sessionmaker) as session:
+        runtime = get_runtime(request)
+        maker = runtime.read_sessionmaker if request.method in SAFE_METHODS else runtime.sessionmaker
+        async with transaction(maker) as session:
             event.listen(session.sync_session, "before_flush", _refuse_nul_on_flush)
             yield session
     except DBAPIError as exc:
@@ -145,7 +148,21 @@ async def user_subject(
     strict_selection: bool = True,
 ) -> AuthSubject:
     user = await users.get(session, user_id)
-    if user is None or not user.is_active:
+    if user is None:
+        raise Unauthorized("The account is disabled or gone.", code="account_disabled")
+    return await subject_for(session, user, selected=selected, ip=ip, via=via, strict_selection=strict_selection)
+
+
+async def subject_for(
+    session: AsyncSession,
+    user: User,
+    *,
+    selected: uuid.UUID | None,
+    ip: str | None,
+    via: str,
+    strict_selection: bool = True,
+) -> AuthSubject:
+    if not user.is_active:
         raise Unauthorized("The account is disabled or gone.", code="account_disabled")
     memberships: dict[uuid.UUID, str] = {}
     suspended: set[uuid.UUID] = set()
@@ -211,19 +228,22 @@ async def resolve_subject(
             request.state.session_id = uuid.UUID(str(claims.get("sid")))
         except ValueError:
             raise Unauthorized("The access token is not valid.", code="token_invalid") from None
-        subject = await user_subject(
+        user = await users.get(session, user_id)
+        if user is None:
+            raise Unauthorized("The account is disabled or gone.", code="account_disabled")
+        from frontdesk.auth.service import ensure_token_current
+
+        await ensure_token_current(session, claims, user)
+        subject = await subject_for(
             session,
-            user_id,
+            user,
             selected=_selected_org(request, from_cookie),
             ip=ip,
             via="cookie" if from_cookie else "token",
             strict_selection=not from_cookie,
         )
-        user = await users.get(session, user_id)
-        if user is not None:
-            from frontdesk.auth.service import ensure_token_current
-
-            await ensure_token_current(session, claims, user)
+        # Held for the rest of the request, so handlers reading the user hit the session's identity map.
+        request.state.user = user
     else:
         from frontdesk.auth import external
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,8 @@ def issue_access_token(
 
 
 def is_ours(token: str) -> bool:
+    if token in _VERIFIED:
+        return True
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
         header = jwt.get_unverified_header(token)
@@ -39,15 +42,34 @@ def is_ours(token: str) -> bool:
     return claims.get("iss") == ISSUER and header.get("alg") == ALGORITHM
 
 
+# Verifying a signature is the costly part of every authenticated request, and a client sends the
+# same token many times. The cache holds only tokens whose signature checked out, keyed by the whole
+# token and the key that verified it; expiry and revocation are still judged on every use.
+_VERIFIED: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
+def _verify(key: str, token: str) -> dict[str, Any]:
+    hit = _VERIFIED.get(token)
+    if hit is not None and hit[0] == key:
+        _VERIFIED.move_to_end(token)
+        return dict(hit[1])
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        key,
+        algorithms=[ALGORITHM],
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "sub", "typ"], "verify_exp": False, "verify_iat": False},
+    )
+    _VERIFIED[token] = (key, claims)
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        _VERIFIED.popitem(last=False)
+    return dict(claims)
+
+
 def decode_access_token(settings: Settings, token: str, *, now: datetime) -> dict[str, Any]:
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            settings.signing_key,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "typ"], "verify_exp": False, "verify_iat": False},
-        )
+        claims = _verify(settings.signing_key, token)
     except jwt.PyJWTError as exc:
         raise Unauthorized("The access token is not valid.", code="token_invalid") from exc
     for name in ("exp", "iat"):

@@ -71,8 +71,6 @@ class Channel(Protocol):
     async def send(self, message: OutboundMessage) -> str: ...
 
 
-
-
 class PushChannel:
     """Web and API channels: the customer's client holds a socket and catches up over REST.
 
@@ -82,8 +80,14 @@ class PushChannel:
 
     kind: ChannelKind
     capabilities = Capabilities(
-        content_types=frozenset({"text", "image", "file", "choices", "card"}), max_text=4000, max_choices=10,
-        edit_messages=True, delete_messages=True, typing=True, read_receipts=True, push_delivery=True,
+        content_types=frozenset({"text", "image", "file", "choices", "card"}),
+        max_text=4000,
+        max_choices=10,
+        edit_messages=True,
+        delete_messages=True,
+        typing=True,
+        read_receipts=True,
+        push_delivery=True,
     )
 
     def __init__(self, runtime: Runtime, inbox: Inbox) -> None:
@@ -94,8 +98,14 @@ class PushChannel:
         return True
 
     def parse_inbound(self, body: dict[str, Any]) -> list[InboundEvent]:
-        return [InboundEvent(kind="message", external_contact_id=str(body["external_id"]),
-                             content=str(body.get("content", "")), contact_name=str(body.get("name", "")))]
+        return [
+            InboundEvent(
+                kind="message",
+                external_contact_id=str(body["external_id"]),
+                content=str(body.get("content", "")),
+                contact_name=str(body.get("name", "")),
+            )
+        ]
 
     async def send(self, message: OutboundMessage) -> str:
         return message.idempotency_key

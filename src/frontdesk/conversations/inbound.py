@@ -33,16 +33,32 @@ def asks_for_person(text: str) -> bool:
 
 
 async def receive(
-    session: AsyncSession, inbox: Inbox, contact: Contact, *, content: str, content_type: str = "text",
-    payload: dict[str, Any] | None = None, attachments: list[dict[str, Any]] | None = None,
-    client_id: str | None = None, external_id: str | None = None,
+    session: AsyncSession,
+    inbox: Inbox,
+    contact: Contact,
+    *,
+    content: str,
+    content_type: str = "text",
+    payload: dict[str, Any] | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+    client_id: str | None = None,
+    external_id: str | None = None,
 ) -> tuple[Conversation, Message, bool]:
     """Store an inbound message; returns the conversation, the message and whether it was new."""
     conv, _ = await conversations.open_conversation(session, inbox, contact)
     message, created = await add_message(
-        session, conv, direction="in", sender_type="contact", sender_id=contact.id,
-        sender_name=contact.name or "Visitor", content=content, content_type=content_type, payload=payload,
-        attachments=attachments, client_id=client_id, external_id=external_id,
+        session,
+        conv,
+        direction="in",
+        sender_type="contact",
+        sender_id=contact.id,
+        sender_name=contact.name or "Visitor",
+        content=content,
+        content_type=content_type,
+        payload=payload,
+        attachments=attachments,
+        client_id=client_id,
+        external_id=external_id,
     )
     if not created:
         return conv, message, False

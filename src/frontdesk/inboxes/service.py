@@ -175,7 +175,7 @@ async def create_inbox(
         raise ValidationFailed(
             f"{data.channel} inboxes cannot be created yet on this installation; use web or api.",
             code="channel_unavailable",
-            details={"channel": data.channel, "available": available_kinds()},
+            details={"channel": data.channel, "available": sorted(available_kinds())},
         )
     values = _clean(data.model_dump(exclude_unset=True, exclude={"channel"}))
     await _check_team(session, scope, values.get("team_id"))

@@ -22,7 +22,12 @@ from frontdesk.kit.errors import FrontdeskError
 AfterCommit = Callable[[], Awaitable[None] | None]
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10, reads: bool = False) -> AsyncEngine:
+    """``reads``: on SQLite, an engine whose transactions start deferred, for requests that only read.
+
+    Writers take SQLite's one write lock at BEGIN (below); readers must not, or every page view would
+    queue behind every write. In WAL mode a deferred reader sees a consistent snapshot and never waits.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -33,7 +38,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # aiosqlite's implicit BEGIN is deferred, so two writers deadlock on upgrade; take the write
         # lock at BEGIN instead and let busy_timeout queue writers.
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred if reads else _sqlite_begin_immediate)
         return engine
     return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -54,6 +59,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -203,8 +203,15 @@ class Sweeper:
             )
 
     async def sweep_once(self) -> int:
-        """Claim and hand off one batch; returns how many were handed off."""
-        claimed = await self.claim()
+        """Claim and hand off one batch; returns how many were handed off.
+
+        Only as many as this process has room to run: claimed rows waiting in a queue would hold
+        leases they cannot honour, and would be claimed again by others when those expire.
+        """
+        room = self.runtime.job_capacity()
+        if room <= 0:
+            return 0
+        claimed = await self.claim(min(room, self.runtime.settings.sweep_batch))
         for n, (job_id, token) in enumerate(claimed):
             try:
                 await self.dispatch(job_id, token)

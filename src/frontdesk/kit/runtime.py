@@ -44,6 +44,16 @@ class Runtime:
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False, info={"runtime": self}
         )
+        # Safe requests (GET, HEAD) read through their own engine so that, on SQLite, they do not
+        # take the write lock; on PostgreSQL both are the same.
+        self.read_engine: AsyncEngine = (
+            create_engine(settings.database_url, reads=True) if settings.is_sqlite else self.engine
+        )
+        self.read_sessionmaker: async_sessionmaker[AsyncSession] = (
+            async_sessionmaker(self.read_engine, expire_on_commit=False, info={"runtime": self})
+            if self.read_engine is not self.engine
+            else self.sessionmaker
+        )
         self.metrics = Metrics()
         self.bus: EventBus = RedisEventBus(settings.redis_url) if settings.redis_url else InMemoryEventBus()
         self.limiter = RateLimiter(settings)
@@ -58,6 +68,7 @@ class Runtime:
         self.agent_sockets: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
         self.agent_beats: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
         self._running: set[asyncio.Task[Any]] = set()
+        self._queued = 0
 
     @property
     def nudge_topic(self) -> str:
@@ -77,6 +88,9 @@ class Runtime:
     async def _dispatch(self, job_id: uuid.UUID, token: uuid.UUID) -> None:
         task = self.broker.find_task("jobs.run")
         assert task is not None
+        if isinstance(self.broker, InMemoryBroker):
+            # Handed to this very process: it counts against our room until it starts running.
+            self._queued += 1
         await task.kiq(str(job_id), str(token))
 
     def wake_sweeper(self) -> None:
@@ -148,14 +162,27 @@ class Runtime:
         await self.bus.close()
         await self.limiter.close()
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
     async def run_job(self, job_id: uuid.UUID, token: uuid.UUID) -> str:
         # The job runs in its own task, shielded from the broker's: stopping the broker's receiver
         # cancels its tasks, and ``stop`` should let the job finish rather than cut it off mid-way.
+        if isinstance(self.broker, InMemoryBroker):
+            self._queued = max(self._queued - 1, 0)
         task = asyncio.create_task(self._execute(job_id, token))
         self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        task.add_done_callback(self._job_done)
         return await asyncio.shield(task)
+
+    def _job_done(self, task: asyncio.Task[Any]) -> None:
+        self._running.discard(task)
+        # Room freed: take the next due job now rather than at the next tick.
+        self.sweeper.wake()
+
+    def job_capacity(self) -> int:
+        """How many more jobs this process should take on now."""
+        return self.settings.job_concurrency - len(self._running) - self._queued
 
     async def _execute(self, job_id: uuid.UUID, token: uuid.UUID) -> str:
         async with self._semaphore:

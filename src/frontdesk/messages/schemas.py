@@ -31,6 +31,7 @@ class Message(BaseModel):
     conversation_id: uuid.UUID
     direction: str
     sender_type: str
+    sender_id: uuid.UUID | None = Field(None, description="Who wrote it (agents' views only).")
     sender_name: str
     content_type: str
     content: str

@@ -41,6 +41,7 @@ def to_schema(message: Message, *, for_agent: bool = True) -> schemas.Message:
         conversation_id=message.conversation_id,
         direction=message.direction,
         sender_type=message.sender_type,
+        sender_id=message.sender_id if for_agent else None,
         sender_name=message.sender_name,
         content_type=message.content_type,
         content="" if deleted else message.content,

@@ -257,12 +257,16 @@ async def _typing(runtime: Runtime, subject: AuthSubject, conversation_id: str) 
         return {"type": "error", "code": "not_found", "message": "No such conversation."}
     async with transaction(runtime.sessionmaker) as session:
         conv = await conversations.get(session, scope.ids, conv_id)
+        user = await users.get(session, subject.user_id) if subject.user_id else None
     if conv is None:
         return {"type": "error", "code": "not_found", "message": "No such conversation."}
-    name = subject.label.split("@")[0]
-    await runtime.bus.publish(
-        conversation_topic(conv.id), {"type": "agent.typing", "conversation_id": str(conv.id), "name": name}
-    )
+    # Customers see this: the first name only, never the email address (as with "… joined").
+    full = (user.name if user is not None else "").strip()
+    name = full.split()[0] if full else "An agent"
+    event = {"type": "agent.typing", "conversation_id": str(conv.id), "name": name}
+    await runtime.bus.publish(conversation_topic(conv.id), event)
+    # Colleagues see each other typing too, so two people do not answer the same customer at once.
+    await runtime.bus.publish(org_topic(conv.organization_id), {**event, "user_id": str(subject.user_id)})
     return None
 
 

@@ -51,6 +51,7 @@ from frontdesk.authz.service import permissions_in
 from frontdesk.authz.subject import AuthSubject
 from frontdesk.config import Settings
 from frontdesk.kit.crypto import constant_time_equal, new_token
+from frontdesk.kit.db import transaction
 from frontdesk.kit.errors import BadRequest, FrontdeskError, Unauthorized
 from frontdesk.kit.runtime import Runtime
 from frontdesk.orgs.models import ACTIVE
@@ -274,11 +275,12 @@ async def _subject_from_cookies(request: Request, session: AsyncSession, runtime
                 return subject
     if not refresh:
         return None
-    outcome = await auth_service.rotate(
-        session, refresh, ip=client_ip(request), user_agent=request.headers.get("user-agent")
-    )
-    # Committed at once: a spent refresh token or a revoked family must stick whatever the page does next.
-    await session.commit()
+    # A write transaction of its own, committed at once: a spent refresh token or a revoked family must
+    # stick whatever the page does next, and a page view's own session may be a read-only one.
+    async with transaction(runtime.sessionmaker) as writer:
+        outcome = await auth_service.rotate(
+            writer, refresh, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        )
     if outcome.tokens is None:
         clear_session_cookies(jar)
         return None

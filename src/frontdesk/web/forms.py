@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from frontdesk.kit.errors import NotFound
+from frontdesk.kit.errors import NotFound, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -18,12 +18,19 @@ def text(form: FormData, name: str, *, strip: bool = True, limit: int = 1000) ->
     value = form.get(name)
     if not isinstance(value, str):
         return ""
-    value = value[:limit]
+    value = _no_nul(value[:limit], name)
     return value.strip() if strip else value
 
 
 def texts(form: FormData, name: str, *, limit: int = 200) -> list[str]:
-    return [v[:limit] for v in form.getlist(name) if isinstance(v, str) and v]
+    return [_no_nul(v[:limit], name) for v in form.getlist(name) if isinstance(v, str) and v]
+
+
+def _no_nul(value: str, name: str) -> str:
+    # PostgreSQL cannot store or even compare text holding NUL; refuse it as the JSON API does.
+    if "\x00" in value:
+        raise ValidationFailed("Text may not contain NUL characters.", code="invalid_text", details={"field": name})
+    return value
 
 
 def parse_id(raw: str, what: str = "item") -> uuid.UUID:

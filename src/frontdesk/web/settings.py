@@ -61,6 +61,12 @@ SECTIONS = (
     Section("/app/settings/webhooks", "Webhooks", "webhooks.manage", "Send events to your own systems."),
     Section("/app/settings/audit", "Audit log", "audit.read", "Who did what, when and from where."),
     Section("/app/settings/outbox", "Email outbox", "mail.read", "Every email Frontdesk sent or queued."),
+    Section(
+        "/app/settings/canned-responses",
+        "Canned responses",
+        "conversations.read",
+        "Saved replies agents insert with /shortcut.",
+    ),
 )
 
 

@@ -25,21 +25,34 @@ from frontdesk.messages.service import inbox_topic, to_schema
 router = APIRouter(prefix="/api/v1/inboxes", tags=["api-channel"])
 
 
-@router.post("/{inbox_id}/messages", response_model=schemas.ApiMessageCreated, status_code=status.HTTP_201_CREATED,
-             summary="Post a customer's message into an API inbox")
-async def post_api_message(inbox_id: uuid.UUID, data: schemas.ApiMessageCreate, session: Session,
-                           subject: Subject) -> schemas.ApiMessageCreated:
+@router.post(
+    "/{inbox_id}/messages",
+    response_model=schemas.ApiMessageCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Post a customer's message into an API inbox",
+)
+async def post_api_message(
+    inbox_id: uuid.UUID, data: schemas.ApiMessageCreate, session: Session, subject: Subject
+) -> schemas.ApiMessageCreated:
     return await service.post_message(session, require(subject, "conversations.reply"), inbox_id, data)
 
 
-@router.get("/{inbox_id}/conversations/{conversation_id}/messages",
-            response_model=CursorPage[message_schemas.Message],
-            summary="A conversation's public messages, oldest first, after a cursor")
-async def list_api_messages(inbox_id: uuid.UUID, conversation_id: uuid.UUID, session: Session, subject: Subject,
-                            after: Annotated[str | None, Query(max_length=200)] = None,
-                            limit: Annotated[int, Query(ge=1, le=200)] = 50) -> CursorPage[message_schemas.Message]:
-    rows, cursor = await service.conversation_messages(session, require(subject, "conversations.read"), inbox_id,
-                                                       conversation_id, after=after, limit=limit)
+@router.get(
+    "/{inbox_id}/conversations/{conversation_id}/messages",
+    response_model=CursorPage[message_schemas.Message],
+    summary="A conversation's public messages, oldest first, after a cursor",
+)
+async def list_api_messages(
+    inbox_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    session: Session,
+    subject: Subject,
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CursorPage[message_schemas.Message]:
+    rows, cursor = await service.conversation_messages(
+        session, require(subject, "conversations.read"), inbox_id, conversation_id, after=after, limit=limit
+    )
     return CursorPage(items=[to_schema(m, for_agent=False) for m in rows], next_cursor=cursor)
 
 
@@ -59,8 +72,14 @@ async def _authenticate(ws: WebSocket, runtime: Runtime) -> AuthSubject | None:
             api_key, org = await apikeys.authenticate(session, key)
     except FrontdeskError:
         return None
-    return AuthSubject(kind="api_key", label=f"API key {api_key.name}", api_key_id=api_key.id,
-                       memberships={org.id: "api_key"}, organization_id=org.id, scopes=frozenset(api_key.scopes))
+    return AuthSubject(
+        kind="api_key",
+        label=f"API key {api_key.name}",
+        api_key_id=api_key.id,
+        memberships={org.id: "api_key"},
+        organization_id=org.id,
+        scopes=frozenset(api_key.scopes),
+    )
 
 
 @router.websocket("/{inbox_id}/ws")

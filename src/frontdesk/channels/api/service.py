@@ -29,25 +29,40 @@ async def api_inbox(session: AsyncSession, scope: OrgScope, inbox_id: uuid.UUID)
     return inbox
 
 
-async def post_message(session: AsyncSession, scope: OrgScope, inbox_id: uuid.UUID,
-                       data: schemas.ApiMessageCreate) -> schemas.ApiMessageCreated:
+async def post_message(
+    session: AsyncSession, scope: OrgScope, inbox_id: uuid.UUID, data: schemas.ApiMessageCreate
+) -> schemas.ApiMessageCreated:
     inbox = await api_inbox(session, scope, inbox_id)
-    contact, _ = await find_or_create(session, inbox.organization_id, channel="api",
-                                      external_id=data.contact.external_id, name=data.contact.name,
-                                      email=data.contact.email, phone=data.contact.phone)
+    contact, _ = await find_or_create(
+        session,
+        inbox.organization_id,
+        channel="api",
+        external_id=data.contact.external_id,
+        name=data.contact.name,
+        email=data.contact.email,
+        phone=data.contact.phone,
+    )
     # Fill gaps the integrator now knows about; never overwrite what agents may have corrected.
     contact.name = contact.name or data.contact.name
     contact.email = contact.email or data.contact.email
     contact.phone = contact.phone or data.contact.phone
-    conv, message, created = await inbound.receive(session, inbox, contact, content=data.content,
-                                                   client_id=data.client_id)
-    return schemas.ApiMessageCreated(conversation_id=conv.id, contact_id=contact.id, created=created,
-                                     message=to_schema(message, for_agent=False))
+    conv, message, created = await inbound.receive(
+        session, inbox, contact, content=data.content, client_id=data.client_id
+    )
+    return schemas.ApiMessageCreated(
+        conversation_id=conv.id, contact_id=contact.id, created=created, message=to_schema(message, for_agent=False)
+    )
 
 
-async def conversation_messages(session: AsyncSession, scope: OrgScope, inbox_id: uuid.UUID,
-                                conversation_id: uuid.UUID, *, after: str | None,
-                                limit: int) -> tuple[list[Message], str | None]:
+async def conversation_messages(
+    session: AsyncSession,
+    scope: OrgScope,
+    inbox_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    *,
+    after: str | None,
+    limit: int,
+) -> tuple[list[Message], str | None]:
     inbox = await api_inbox(session, scope, inbox_id)
     conv: Conversation | None = await conversations.get(session, scope.ids, conversation_id)
     if conv is None or conv.inbox_id != inbox.id:

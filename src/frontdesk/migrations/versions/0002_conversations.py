@@ -135,7 +135,9 @@ def upgrade() -> None:
     op.create_table(
         "webhook_subscriptions",
         sa.Column("url", sa.String(length=2000), nullable=False),
-        sa.Column("events", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False),
+        sa.Column(
+            "events", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
         sa.Column("secret_encrypted", sa.Text(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("description", sa.String(length=300), nullable=False),
@@ -231,13 +233,17 @@ def upgrade() -> None:
         sa.Column("widget_position", sa.String(length=8), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column(
-            "business_hours", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+            "business_hours",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
         ),
         sa.Column("out_of_office_message", sa.Text(), nullable=False),
         sa.Column("assistant_enabled", sa.Boolean(), nullable=False),
         sa.Column("prechat_required", sa.Boolean(), nullable=False),
         sa.Column(
-            "prechat_fields", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+            "prechat_fields",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
         ),
         sa.Column("auto_assign", sa.Boolean(), nullable=False),
         sa.Column("max_open_per_agent", sa.Integer(), nullable=False),
@@ -250,7 +256,9 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("config", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False),
+        sa.Column(
+            "config", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
         sa.Column("copilot", sa.Boolean(), nullable=False),
         sa.Column("deleted_at", frontdesk.kit.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -338,7 +346,9 @@ def upgrade() -> None:
         sa.Column("mode", sa.String(length=10), nullable=False),
         sa.Column("assignee_id", sa.Uuid(), nullable=True),
         sa.Column("team_id", sa.Uuid(), nullable=True),
-        sa.Column("labels", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False),
+        sa.Column(
+            "labels", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
         sa.Column("priority", sa.String(length=8), nullable=False),
         sa.Column("snoozed_until", frontdesk.kit.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("escalation_reason", sa.Text(), nullable=True),

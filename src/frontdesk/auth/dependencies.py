@@ -99,6 +99,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For the few safe-method routes that write (a sign-in callback is a GET): always the writer."""
+    async with transaction(get_runtime(request).sessionmaker) as session:
+        event.listen(session.sync_session, "before_flush", _refuse_nul_on_flush)
+        yield session
+
+
+WriteSession = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
+
+
 def client_ip(request: Request) -> str | None:
     """The caller's address; behind a trusted proxy, the one that proxy saw.
 

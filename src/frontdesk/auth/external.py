@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.audit.service import record
 from frontdesk.authz.permissions import Role
 from frontdesk.authz.subject import AuthSubject
+from frontdesk.kit.db import transaction
 from frontdesk.kit.errors import Unauthorized
 from frontdesk.kit.events import org_topic, publish_on_commit
 from frontdesk.orgs import repository as orgs
@@ -424,7 +425,11 @@ async def subject_from_token(request: Request, session: AsyncSession, token: str
             secret=config.secret,
         )
         identity = identity_from_claims(claims, runtime.settings)
-        user, org = await sync_identity(session, identity, ip=ip)
+        # Mirroring the host's rows is a write, and this request may be a read-only one: do it in a
+        # transaction of its own, before the request's session has read anything.
+        async with transaction(runtime.sessionmaker) as writer:
+            mirrored_user, mirrored_org = await sync_identity(writer, identity, ip=ip)
+            user_id, org_id = mirrored_user.id, mirrored_org.id
     except InvalidToken as exc:
         raise Unauthorized(
             f"The access token is not valid: {exc}.", code="token_invalid", details={"reason": str(exc)}
@@ -436,14 +441,14 @@ async def subject_from_token(request: Request, session: AsyncSession, token: str
             code="token_invalid",
             details={"reason": "signing keys unavailable"},
         ) from None
-    subject = await user_subject(session, user.id, selected=org.id, ip=ip, via="external")
+    subject = await user_subject(session, user_id, selected=org_id, ip=ip, via="external")
     # The host vouches for one tenant and one role, nothing more. A person linked by email may also
     # hold other memberships here, or be an installation operator; a token the host minted (or a
     # host user who set that email on their profile) must not carry those.
     return dataclasses.replace(
         subject,
-        memberships={org.id: subject.memberships[org.id]},
-        suspended=subject.suspended & {org.id},
+        memberships={org_id: subject.memberships[org_id]},
+        suspended=subject.suspended & {org_id},
         is_operator=False,
     )
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from frontdesk.auth import oidc
 from frontdesk.auth.cookies import set_session_cookies
-from frontdesk.auth.dependencies import RuntimeDep, Session, client_ip
+from frontdesk.auth.dependencies import RuntimeDep, WriteSession, client_ip
 from frontdesk.kit.errors import BadRequest, FrontdeskError
 
 router = APIRouter(prefix="/auth/oidc", tags=["auth"])
@@ -104,7 +104,7 @@ async def start_oidc_login(
 )
 async def finish_oidc_login(
     request: Request,
-    session: Session,
+    session: WriteSession,
     runtime: RuntimeDep,
     code: Annotated[str | None, Query(max_length=4096)] = None,
     state: Annotated[str | None, Query(max_length=1024)] = None,

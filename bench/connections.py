@@ -4,7 +4,8 @@ Visitors' widgets keep a socket open for as long as a page is open, so a busy si
 idle sockets than active chats. The sockets are opened in steps (1,000, 2,000, 5,000 by default)
 from several client processes; after each step the server's RSS is read from
 ``/proc/<pid>/status`` (VmRSS), and its CPU use while every socket sits idle (the keepalive pings
-and the widget's periodic presence check are all it does then).
+and the widget's presence check, every 30 s per socket, are all it does then; a short window at a
+small step may fall between the checks, so read the idle CPU of the largest step).
 
 Each socket does what a returning visitor's widget does: connect, authenticate with its visitor
 token and wait for ``ready``. The tokens are minted with the server's signing key

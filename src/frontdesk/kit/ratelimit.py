@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import math
 import time
+from collections import deque
 from functools import lru_cache
+from typing import NoReturn
 
 import structlog
 from limits import RateLimitItem, parse
@@ -32,6 +34,47 @@ def _parse(spec: str) -> RateLimitItem:
     return parse(spec)
 
 
+class LocalWindows:
+    """Moving windows held in this process: one deque of hit times per key, trimmed on each hit.
+
+    ``limits``' memory storage expires keys by sweeping all of them on every hit (with a thread hop
+    per key); with many visitors that sweep was most of the cost of a chat message. Here a hit touches
+    only its own key, and idle keys are dropped at most once a minute.
+    """
+
+    SWEEP_EVERY = 60.0
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[str, ...], tuple[float, deque[float]]] = {}
+        self._last_sweep = time.monotonic()
+
+    def hit(self, key: tuple[str, ...], amount: int, expiry: float) -> float | None:
+        """Count a hit; ``None`` when allowed, else the seconds until the oldest hit leaves the window."""
+        now = time.monotonic()
+        entry = self._hits.get(key)
+        if entry is None:
+            entry = self._hits[key] = (expiry, deque())
+        hits = entry[1]
+        cutoff = now - expiry
+        while hits and hits[0] <= cutoff:
+            hits.popleft()
+        if now - self._last_sweep >= self.SWEEP_EVERY:
+            self._sweep(now)
+        if len(hits) < amount:
+            hits.append(now)
+            return None
+        return hits[0] + expiry - now
+
+    def _sweep(self, now: float) -> None:
+        self._last_sweep = now
+        idle = [k for k, (expiry, hits) in self._hits.items() if not hits or hits[-1] <= now - expiry]
+        for key in idle:
+            del self._hits[key]
+
+    def reset(self) -> None:
+        self._hits.clear()
+
+
 def make_storage(settings: Settings) -> Storage:
     if settings.redis_url:
         # ``limits`` defaults to the coredis client; we ship redis-py (the event bus and taskiq use it).
@@ -48,6 +91,8 @@ def make_storage(settings: Settings) -> Storage:
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limit_enabled
+        # In Redis when there is one (every process shares the counts), else in this process.
+        self.local: LocalWindows | None = None if settings.redis_url else LocalWindows()
         self.storage = make_storage(settings)
         self.strategy = MovingWindowRateLimiter(self.storage)
 
@@ -56,6 +101,11 @@ class RateLimiter:
         if not self.enabled:
             return
         item = _parse(spec)
+        if self.local is not None:
+            wait = self.local.hit((spec, *identifiers), item.amount, float(item.get_expiry()))
+            if wait is None:
+                return
+            self._refuse(item, wait, what)
         try:
             if await self.strategy.hit(item, *identifiers):
                 return
@@ -65,7 +115,11 @@ class RateLimiter:
             raise ServiceUnavailable(
                 "The rate limit store is not answering; try again shortly.", code="rate_limit_unavailable"
             ) from exc
-        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        self._refuse(item, stats.reset_time - time.time(), what)
+
+    @staticmethod
+    def _refuse(item: RateLimitItem, wait: float, what: str) -> NoReturn:
+        retry_after = max(1, math.ceil(wait))
         raise RateLimited(
             f"Too many {what}: the limit is {item.amount} per {_duration(item.get_expiry())}. "
             f"Try again in {retry_after} seconds.",
@@ -74,6 +128,8 @@ class RateLimiter:
 
     async def reset(self) -> None:
         """Forget every count (only ours: in Redis, the keys under :data:`REDIS_KEY_PREFIX`)."""
+        if self.local is not None:
+            self.local.reset()
         await self.storage.reset()
 
     async def close(self) -> None:

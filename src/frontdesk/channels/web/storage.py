@@ -20,8 +20,8 @@ from typing import Any
 from frontdesk.config import Settings
 from frontdesk.kit.errors import Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
 
-# TODO(lead): make this a setting (``widget_max_attachment_bytes``); the request body limit
-# (``max_body_bytes``) must then allow at least this much on the attachments route.
+# How large an attachment may be is the ``attachment_max_bytes`` setting; the app gives the upload
+# route a body limit to match (``upload_body_limit``).
 URL_TTL_SECONDS = 24 * 3600
 # Room for the multipart boundaries, headers and the caption around the file itself.
 MULTIPART_OVERHEAD = 16 * 1024

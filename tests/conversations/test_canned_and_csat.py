@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from frontdesk.conversations import service
+from frontdesk.conversations import csat
 from frontdesk.conversations.models import Conversation
 from frontdesk.kit.clock import FrozenClock
 from frontdesk.kit.db import transaction
@@ -95,7 +95,7 @@ async def test_csat_report(client: httpx.AsyncClient, runtime: Runtime, owner: A
         async with transaction(runtime.sessionmaker) as session:
             row = await session.get(Conversation, uuid.UUID(conv))
             assert row is not None
-            await service.submit_rating(session, row, rating=rating, comment=comment)
+            await csat.submit_rating(session, row, rating=rating, comment=comment)
         clock.advance(hours=1)
         return conv
 
@@ -108,11 +108,11 @@ async def test_csat_report(client: httpx.AsyncClient, runtime: Runtime, owner: A
         row = await session.get(Conversation, uuid.UUID(first))
         assert row is not None
         with pytest.raises(Conflict) as again:
-            await service.submit_rating(session, row, rating=3, comment="")
+            await csat.submit_rating(session, row, rating=3, comment="")
         assert again.value.code == "already_rated"
         for bad in (0, 6, True):
             with pytest.raises(ValidationFailed):
-                await service.submit_rating(session, row, rating=bad, comment="")
+                await csat.submit_rating(session, row, rating=bad, comment="")
 
     report = (await client.get("/api/v1/csat", headers=owner.headers)).json()
     assert report["total"] == 4 and report["average"] == 3.0

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit.service import record
+from frontdesk.auth import repository
 from frontdesk.auth.models import PasswordResetToken, RefreshToken
 from frontdesk.auth.schemas import TokenPair
 from frontdesk.auth.tokens import issue_access_token
@@ -172,17 +172,13 @@ async def rotate(
 ) -> RefreshOutcome:
     rt = _rt(session)
     now = rt.clock.now()
-    row = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(refresh_token)))
+    row = await repository.refresh_token_by_hash(session, token_hash(refresh_token))
     if row is None:
         return RefreshOutcome(None, Unauthorized("The refresh token is not valid.", code="refresh_token_invalid"))
     if row.used_at is not None or row.revoked_at is not None:
         if row.used_at is not None:
             # A spent link came back: someone holds a copy. End every session in its family.
-            await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
+            await repository.revoke_family(session, row.family_id, now)
             record(
                 session,
                 "auth.refresh_reuse_detected",
@@ -210,10 +206,7 @@ async def rotate(
     if user is None or not user.is_active:
         return RefreshOutcome(None, Unauthorized("The account is disabled.", code="account_disabled"))
     # Mark spent with a guarded update so two concurrent refreshes cannot both succeed.
-    spent = await session.execute(
-        update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None)).values(used_at=now)
-    )
-    if not getattr(spent, "rowcount", 0):
+    if not await repository.spend_refresh_token(session, row.id, now):
         return RefreshOutcome(
             None,
             Unauthorized("The refresh token was used concurrently.", code="refresh_token_reused", keep_changes=True),
@@ -228,19 +221,11 @@ async def logout(
     now = _rt(session).clock.now()
     family = session_id
     if refresh_token:
-        row = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(refresh_token)))
+        row = await repository.refresh_token_by_hash(session, token_hash(refresh_token))
         if row is not None and row.user_id == subject.user_id:
             family = row.family_id
     if family is not None:
-        await session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.family_id == family,
-                RefreshToken.user_id == subject.user_id,
-                RefreshToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
-        )
+        await repository.revoke_user_family(session, family, subject.user_id, now)
     record(session, "auth.logout", organization_id=subject.organization_id, subject=subject)
 
 
@@ -260,16 +245,7 @@ async def ensure_token_current(session: AsyncSession, claims: dict[str, Any], us
         family = uuid.UUID(str(claims.get("sid")))
     except ValueError:
         raise Unauthorized("The access token is not valid.", code="token_invalid") from None
-    live = await session.scalar(
-        select(RefreshToken.id)
-        .where(
-            RefreshToken.family_id == family,
-            RefreshToken.user_id == user.id,
-            RefreshToken.revoked_at.is_(None),
-        )
-        .limit(1)
-    )
-    if live is None:
+    if not await repository.live_session_exists(session, family, user.id):
         raise Unauthorized("This session was signed out; sign in again.", code="token_revoked")
 
 
@@ -280,17 +256,8 @@ async def _revoke_all(session: AsyncSession, user_id: uuid.UUID) -> None:
     old email set the password once more, undoing the change the owner just made.
     """
     now = _rt(session).clock.now()
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    await session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    await repository.revoke_user_sessions(session, user_id, now)
+    await repository.spend_user_reset_tokens(session, user_id, now)
 
 
 async def change_password(session: AsyncSession, subject: AuthSubject, *, current: str, new: str) -> None:
@@ -355,15 +322,10 @@ async def request_password_reset(session: AsyncSession, *, email: str, ip: str |
 async def reset_password(session: AsyncSession, *, token: str, new_password: str, ip: str | None) -> User:
     rt = _rt(session)
     now = rt.clock.now()
-    row = await session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash(token)))
+    row = await repository.reset_token_by_hash(session, token_hash(token))
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise ValidationFailed("This reset link is not valid any more. Ask for a new one.", code="reset_token_invalid")
-    claimed = await session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if not getattr(claimed, "rowcount", 0):
+    if not await repository.claim_reset_token(session, row.id, now):
         raise ValidationFailed("This reset link was already used.", code="reset_token_invalid")
     user = await users.get(session, row.user_id)
     assert user is not None

@@ -115,3 +115,11 @@ def conversations_of(org_ids: Iterable[uuid.UUID], contact_id: uuid.UUID) -> Sel
         .where(Conversation.contact_id == contact_id, Conversation.organization_id.in_(list(org_ids)))
         .order_by(Conversation.created_at.desc(), Conversation.id.desc())
     )
+
+
+async def delete_contact(session: AsyncSession, contact: Contact) -> None:
+    await session.delete(contact)
+
+
+async def delete_attribute(session: AsyncSession, row: ContactAttribute) -> None:
+    await session.delete(row)

@@ -62,7 +62,7 @@ async def find_or_create(
             )
     except IntegrityError:
         # Another request created the same identity a moment ago: use theirs.
-        await session.delete(contact)
+        await repository.delete_contact(session, contact)
         winner = await repository.by_identity(session, organization_id, channel, external_id)
         assert winner is not None
         return winner, False
@@ -200,7 +200,7 @@ async def delete_attribute(session: AsyncSession, scope: OrgScope, contact_id: u
     row = await repository.attribute(session, contact.id, key)
     if row is None:
         raise NotFound(f"The contact has no attribute {key!r}.", code="attribute_not_found")
-    await session.delete(row)
+    await repository.delete_attribute(session, row)
 
 
 MAX_FILTERS = 20
@@ -331,7 +331,7 @@ async def change_attributes(
         if item is None:
             row = await repository.attribute(session, contact.id, key)
             if row is not None:
-                await session.delete(row)
+                await repository.delete_attribute(session, row)
                 removed.append(key)
         else:
             await set_attribute(session, scope, contact.id, key, item.value, type_=item.type)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from frontdesk.auth.dependencies import Session, Subject
 from frontdesk.authz.service import require, require_user
-from frontdesk.conversations import schemas, service
+from frontdesk.conversations import canned, csat, schemas, service
 from frontdesk.kit.pagination import CursorPage, Page, PageParams
 from frontdesk.messages.schemas import AgentMessageCreate, Message
 from frontdesk.messages.service import to_schema
@@ -214,7 +214,7 @@ async def list_canned_responses(
         str | None, Query(max_length=61, description="The start of a shortcut, with or without /.")
     ] = None,
 ) -> list[schemas.CannedResponse]:
-    rows = await service.list_canned(session, require(subject, "conversations.read"), prefix=prefix)
+    rows = await canned.list_canned(session, require(subject, "conversations.read"), prefix=prefix)
     return [schemas.CannedResponse.model_validate(r) for r in rows]
 
 
@@ -227,7 +227,7 @@ async def list_canned_responses(
 async def create_canned_response(
     data: schemas.CannedResponseCreate, session: Session, subject: Subject
 ) -> schemas.CannedResponse:
-    row = await service.create_canned(session, require(subject, "conversations.manage"), subject, data)
+    row = await canned.create_canned(session, require(subject, "conversations.manage"), subject, data)
     return schemas.CannedResponse.model_validate(row)
 
 
@@ -237,7 +237,7 @@ async def create_canned_response(
 async def update_canned_response(
     canned_response_id: uuid.UUID, data: schemas.CannedResponseUpdate, session: Session, subject: Subject
 ) -> schemas.CannedResponse:
-    row = await service.update_canned(
+    row = await canned.update_canned(
         session, require(subject, "conversations.manage"), subject, canned_response_id, data
     )
     return schemas.CannedResponse.model_validate(row)
@@ -247,7 +247,7 @@ async def update_canned_response(
     "/canned-responses/{canned_response_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a saved reply"
 )
 async def delete_canned_response(canned_response_id: uuid.UUID, session: Session, subject: Subject) -> Response:
-    await service.delete_canned(session, require(subject, "conversations.manage"), subject, canned_response_id)
+    await canned.delete_canned(session, require(subject, "conversations.manage"), subject, canned_response_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -268,6 +268,6 @@ async def list_csat_ratings(
         datetime | None, Query(description="Only ratings given at or after this time (UTC if no zone).")
     ] = None,
 ) -> schemas.CsatReport:
-    return await service.csat_report(
+    return await csat.csat_report(
         session, require(subject, "analytics.read"), agent_id=agent_id, since=since, paging=paging
     )

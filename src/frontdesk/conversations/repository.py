@@ -23,6 +23,11 @@ async def get(session: AsyncSession, org_ids: Iterable[uuid.UUID], conversation_
     )
 
 
+async def get_any(session: AsyncSession, conversation_id: uuid.UUID) -> Conversation | None:
+    """Unscoped on purpose: only jobs, which carry ids they wrote themselves, look a conversation up this way."""
+    return await session.get(Conversation, conversation_id)
+
+
 async def current_for_contact(session: AsyncSession, inbox_id: uuid.UUID, contact_id: uuid.UUID) -> Conversation | None:
     return await session.scalar(
         select(Conversation)
@@ -204,6 +209,10 @@ async def canned_one(
     return await session.scalar(
         select(CannedResponse).where(CannedResponse.id == canned_id, CannedResponse.organization_id.in_(list(org_ids)))
     )
+
+
+async def delete_canned(session: AsyncSession, row: CannedResponse) -> None:
+    await session.delete(row)
 
 
 async def rating(session: AsyncSession, conversation_id: uuid.UUID) -> CsatRating | None:

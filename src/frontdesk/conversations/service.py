@@ -11,7 +11,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agents import repository as agents
@@ -21,10 +20,9 @@ from frontdesk.authz.service import OrgScope
 from frontdesk.authz.subject import AuthSubject
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations import repository, schemas
-from frontdesk.conversations.models import CannedResponse, Conversation, ConversationRead, CsatRating
+from frontdesk.conversations.models import Conversation, ConversationRead
 from frontdesk.inboxes import hours
 from frontdesk.inboxes.models import Inbox
-from frontdesk.kit.clock import as_utc
 from frontdesk.kit.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from frontdesk.kit.events import org_topic, publish_on_commit, user_topic
 from frontdesk.kit.pagination import CursorPage, Page, PageParams, page_of, paginate
@@ -419,7 +417,7 @@ async def update_conversation(
 
 async def wake(session: AsyncSession, conversation_id: uuid.UUID) -> None:
     """A snooze ran out: back to whoever had it."""
-    conv = await session.get(Conversation, conversation_id)
+    conv = await repository.get_any(session, conversation_id)
     if conv is None or conv.status != "snoozed" or conv.snoozed_until is None:
         return
     if conv.snoozed_until > _now(session):
@@ -665,174 +663,4 @@ async def _mark_read(session: AsyncSession, conv: Conversation, user_id: uuid.UU
         session,
         conversation_topic(conv.id),
         {"type": "conversation.read", "conversation_id": str(conv.id), "read_at": now.isoformat()},
-    )
-
-
-# ---------------------------------------------------------------- canned responses
-
-
-async def list_canned(session: AsyncSession, scope: OrgScope, *, prefix: str | None) -> list[CannedResponse]:
-    return await repository.canned(session, scope.ids, prefix=(prefix or "").strip().lstrip("/") or None)
-
-
-async def _canned(session: AsyncSession, scope: OrgScope, canned_id: uuid.UUID) -> CannedResponse:
-    row = await repository.canned_one(session, scope.ids, canned_id)
-    if row is None:
-        raise NotFound("No such canned response.")
-    return row
-
-
-async def _free_shortcut(session: AsyncSession, scope: OrgScope, shortcut: str, *, mine: uuid.UUID | None) -> str:
-    shortcut = shortcut.lstrip("/")
-    taken = await repository.canned_by_shortcut(session, scope.organization_id, shortcut)
-    if taken is not None and taken.id != mine:
-        raise Conflict(f"/{shortcut} is already a canned response.", code="shortcut_taken")
-    return shortcut
-
-
-async def _flush_canned(session: AsyncSession, row: CannedResponse) -> None:
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # Someone saved the same shortcut a moment ago.
-        raise Conflict(f"/{row.shortcut} is already a canned response.", code="shortcut_taken") from None
-
-
-async def create_canned(
-    session: AsyncSession, scope: OrgScope, subject: AuthSubject, data: schemas.CannedResponseCreate
-) -> CannedResponse:
-    shortcut = await _free_shortcut(session, scope, data.shortcut, mine=None)
-    row = CannedResponse(
-        organization_id=scope.organization_id, shortcut=shortcut, content=data.content, created_at=_now(session)
-    )
-    await _flush_canned(session, row)
-    record(
-        session,
-        "canned_response.created",
-        organization_id=scope.organization_id,
-        subject=subject,
-        target_type="canned_response",
-        target_id=row.id,
-        details={"shortcut": shortcut},
-    )
-    return row
-
-
-async def update_canned(
-    session: AsyncSession,
-    scope: OrgScope,
-    subject: AuthSubject,
-    canned_id: uuid.UUID,
-    data: schemas.CannedResponseUpdate,
-) -> CannedResponse:
-    row = await _canned(session, scope, canned_id)
-    if data.shortcut is not None:
-        row.shortcut = await _free_shortcut(session, scope, data.shortcut, mine=row.id)
-    if data.content is not None:
-        row.content = data.content
-    await _flush_canned(session, row)
-    record(
-        session,
-        "canned_response.updated",
-        organization_id=scope.organization_id,
-        subject=subject,
-        target_type="canned_response",
-        target_id=row.id,
-        details={"shortcut": row.shortcut},
-    )
-    return row
-
-
-async def delete_canned(session: AsyncSession, scope: OrgScope, subject: AuthSubject, canned_id: uuid.UUID) -> None:
-    row = await _canned(session, scope, canned_id)
-    await session.delete(row)
-    record(
-        session,
-        "canned_response.deleted",
-        organization_id=scope.organization_id,
-        subject=subject,
-        target_type="canned_response",
-        target_id=row.id,
-        details={"shortcut": row.shortcut},
-    )
-
-
-# ---------------------------------------------------------------- satisfaction ratings
-
-MAX_COMMENT = 2000
-
-
-async def submit_rating(session: AsyncSession, conversation: Conversation, *, rating: int, comment: str) -> CsatRating:
-    """The customer's one rating of a conversation, credited to whoever had it at the time."""
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ValidationFailed("A rating is a whole number from 1 to 5.", code="invalid_rating")
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise ValidationFailed(f"Keep the comment under {MAX_COMMENT} characters.", code="comment_too_long")
-    if await repository.rating(session, conversation.id) is not None:
-        raise Conflict("This conversation has already been rated.", code="already_rated")
-    row = CsatRating(
-        organization_id=conversation.organization_id,
-        conversation_id=conversation.id,
-        agent_id=conversation.assignee_id,
-        rating=rating,
-        comment=comment,
-        created_at=_now(session),
-    )
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        raise Conflict("This conversation has already been rated.", code="already_rated") from None
-    data = {"rating": rating, "comment": comment, "agent_id": str(row.agent_id) if row.agent_id else None}
-    _webhook(session, conversation, "csat.submitted", data)
-    publish_on_commit(
-        session,
-        org_topic(conversation.organization_id),
-        {"type": "csat.submitted", "conversation_id": str(conversation.id), **data},
-    )
-    return row
-
-
-async def csat_report(
-    session: AsyncSession,
-    scope: OrgScope,
-    *,
-    agent_id: uuid.UUID | None,
-    since: datetime | None,
-    paging: PageParams,
-) -> schemas.CsatReport:
-    try:
-        since = as_utc(since) if since is not None else None
-    except OverflowError:
-        raise ValidationFailed("`since` is out of range.", code="invalid_since") from None
-    rows, total = await paginate(session, repository.ratings(scope.ids, agent_id=agent_id, since=since), paging)
-    convs = await repository.conversations_by_id(session, [r.conversation_id for r in rows])
-    contacts = await repository.contacts_by_id(session, {c.contact_id for c in convs.values()})
-    names = await repository.user_names(session, {r.agent_id for r in rows})
-    counts = await repository.rating_distribution(session, scope.ids, agent_id=agent_id, since=since)
-    n = sum(counts.values())
-    items = []
-    for r in rows:
-        conv = convs.get(r.conversation_id)
-        contact = contacts.get(conv.contact_id) if conv else None
-        items.append(
-            schemas.CsatItem(
-                id=r.id,
-                conversation_id=r.conversation_id,
-                contact_name=(contact.name if contact else "") or "Visitor",
-                agent_id=r.agent_id,
-                agent_name=names.get(r.agent_id) if r.agent_id else None,
-                rating=r.rating,
-                comment=r.comment,
-                created_at=r.created_at,
-            )
-        )
-    page = page_of(items, total, paging)
-    return schemas.CsatReport(
-        **page.model_dump(exclude={"items"}),
-        items=items,
-        average=round(sum(k * v for k, v in counts.items()) / n, 2) if n else None,
-        distribution={str(k): counts.get(k, 0) for k in range(1, 6)},
     )

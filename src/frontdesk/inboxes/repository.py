@@ -83,3 +83,11 @@ async def inbox_name_taken(session: AsyncSession, org_id: uuid.UUID, name: str, 
     if exclude is not None:
         stmt = stmt.where(Inbox.id != exclude)
     return await session.scalar(stmt.limit(1)) is not None
+
+
+async def delete_team(session: AsyncSession, team_: Team) -> None:
+    await session.delete(team_)
+
+
+async def delete_team_member(session: AsyncSession, member: TeamMember) -> None:
+    await session.delete(member)

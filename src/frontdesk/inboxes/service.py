@@ -448,7 +448,7 @@ async def delete_team(session: AsyncSession, scope: OrgScope, subject: AuthSubje
         target_id=team.id,
         details={"name": team.name},
     )
-    await session.delete(team)
+    await repository.delete_team(session, team)
     await session.flush()
 
 
@@ -493,7 +493,7 @@ async def remove_team_member(
     member = await repository.team_member(session, team.id, user_id)
     if member is None:
         raise NotFound("That person is not in this team.", code="team_member_not_found")
-    await session.delete(member)
+    await repository.delete_team_member(session, member)
     await session.flush()
     record(
         session,

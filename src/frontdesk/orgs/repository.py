@@ -74,3 +74,7 @@ async def count_owners(session: AsyncSession, org_id: uuid.UUID) -> int:
 
 async def get_by_external_id(session: AsyncSession, external_id: str) -> Organization | None:
     return await session.scalar(select(Organization).where(Organization.external_id == external_id))
+
+
+async def delete_membership(session: AsyncSession, member: Membership) -> None:
+    await session.delete(member)

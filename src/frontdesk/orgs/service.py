@@ -17,6 +17,7 @@ from frontdesk.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from frontdesk.kit.events import org_topic, publish_on_commit
 from frontdesk.orgs import repository
 from frontdesk.orgs.models import Membership, Organization
+from frontdesk.users import repository as users
 from frontdesk.users.models import User
 
 # Concurrent sign-ups may pick the same slug; each retry adds randomness, so a few attempts suffice.
@@ -133,7 +134,7 @@ async def change_role(
         org_topic(member.organization_id),
         {"type": "member.updated", "membership_id": str(member.id), "role": role},
     )
-    user = await session.get(User, member.user_id)
+    user = await users.get(session, member.user_id)
     assert user is not None
     return member, user
 
@@ -146,7 +147,7 @@ async def remove_member(session: AsyncSession, scope: OrgScope, subject: AuthSub
         raise Forbidden("You cannot remove someone with a role above your own.", code="role_too_high")
     if member.role == Role.OWNER and await repository.count_owners(session, member.organization_id) <= 1:
         raise Conflict("An organization needs at least one owner.", code="last_owner")
-    await session.delete(member)
+    await repository.delete_membership(session, member)
     record(
         session,
         "member.removed",

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from frontdesk.agents import service as agents
 from frontdesk.authz.service import require
+from frontdesk.conversations import canned
 from frontdesk.conversations import service as conversations
 from frontdesk.conversations.schemas import CannedResponseCreate, CannedResponseUpdate, ConversationItem
 from frontdesk.inboxes import service as inboxes
@@ -299,7 +300,7 @@ async def _canned_page(
     row_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    rows = await conversations.list_canned(page.session, require(page.actor, "conversations.read"), prefix=None)
+    rows = await canned.list_canned(page.session, require(page.actor, "conversations.read"), prefix=None)
     return page.render(
         "inbox/canned_responses.html",
         status_code=status,
@@ -331,7 +332,7 @@ async def canned_response_submit(page: UserPage) -> Response:
     if data is None:
         return await _canned_page(page, values=values, errors=errors, status=422)
     try:
-        row = await conversations.create_canned(page.session, scope, page.actor, data)
+        row = await canned.create_canned(page.session, scope, page.actor, data)
     except FrontdeskError as exc:
         await page.session.rollback()
         field = _CANNED_FIELDS.get(exc.code, "__all__")
@@ -351,7 +352,7 @@ async def canned_response_update(canned_id: str, page: UserPage) -> Response:
         message = "Use letters, digits, - and _ for the shortcut, and write some text."
         return await _canned_page(page, row_errors={canned_id: message}, status=422)
     try:
-        row = await conversations.update_canned(page.session, scope, page.actor, parsed, data)
+        row = await canned.update_canned(page.session, scope, page.actor, parsed, data)
     except FrontdeskError as exc:
         await page.session.rollback()
         return await _canned_page(page, row_errors={canned_id: exc.message}, status=exc.status_code)
@@ -364,7 +365,7 @@ async def canned_response_delete(canned_id: str, page: UserPage) -> Response:
     scope = require(page.actor, "conversations.manage")
     parsed = forms.parse_id(canned_id, "canned response")
     try:
-        await conversations.delete_canned(page.session, scope, page.actor, parsed)
+        await canned.delete_canned(page.session, scope, page.actor, parsed)
     except FrontdeskError as exc:
         await page.session.rollback()
         return await _canned_page(page, row_errors={canned_id: exc.message}, status=exc.status_code)

@@ -51,3 +51,7 @@ def deliveries(
     if event is not None:
         stmt = stmt.where(WebhookDelivery.event == event)
     return stmt.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+
+
+async def delete_subscription(session: AsyncSession, sub: WebhookSubscription) -> None:
+    await session.delete(sub)

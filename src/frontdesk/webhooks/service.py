@@ -250,7 +250,7 @@ async def delete_webhook(session: AsyncSession, scope: OrgScope, subject: AuthSu
         target_id=sub.id,
         details={"url": sub.url},
     )
-    await session.delete(sub)
+    await repository.delete_subscription(session, sub)
     await session.flush()
 
 

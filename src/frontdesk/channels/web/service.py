@@ -38,9 +38,8 @@ from frontdesk.channels.web import repository, schemas, storage
 from frontdesk.contacts import repository as contacts_repo
 from frontdesk.contacts import service as contacts
 from frontdesk.contacts.models import Contact
-from frontdesk.conversations import inbound
+from frontdesk.conversations import csat, inbound
 from frontdesk.conversations import repository as conversations_repo
-from frontdesk.conversations import service as conversations
 from frontdesk.conversations.models import Conversation
 from frontdesk.inboxes import hours
 from frontdesk.inboxes import repository as inboxes
@@ -540,7 +539,7 @@ async def rate(session: AsyncSession, visitor: Visitor, data: schemas.CsatSubmit
     conv = await _latest(session, visitor)
     if conv is None or conv.status != "resolved":
         raise Conflict("Only a resolved conversation can be rated.", code="not_resolved")
-    row = await conversations.submit_rating(session, conv, rating=data.rating, comment=data.comment)
+    row = await csat.submit_rating(session, conv, rating=data.rating, comment=data.comment)
     return schemas.CsatResult(conversation_id=conv.id, rating=row.rating, comment=row.comment)
 
 

@@ -792,3 +792,10 @@ async def test_the_walk_notices_a_leak(app: FastAPI, client: httpx.AsyncClient) 
     assert w.leaks(f"no such member {w.a.user_id}", supplied=f"/x/{w.a.user_id}") == []
     leaked = w.leaks(f"{w.a.user_id} {w.a.email}", supplied=f"/x/{w.a.user_id}")
     assert w.a.email in leaked and w.a.user_id not in leaked
+
+
+# The later domains keep their entries beside this file; they are merged last, so their seeders run
+# after the core ones they build on (an inbox, a conversation).
+from tests.tenancy_cases import extend  # noqa: E402
+
+extend(CASES, PUBLIC, PARAMS)

@@ -70,6 +70,18 @@ def _routers() -> list[Any]:
     from frontdesk.realtime.endpoints import router as realtime
     from frontdesk.system.endpoints import router as system
     from frontdesk.web.inbox import router as inbox_pages
+    from frontdesk.assistant.endpoints import router as assistant
+    from frontdesk.channels.whatsapp.endpoints import router as whatsapp
+    from frontdesk.flows.endpoints import router as flows
+    from frontdesk.knowledge.endpoints import router as knowledge
+    from frontdesk.leads.endpoints import router as leads
+    from frontdesk.scheduling.endpoints import router as scheduling
+    from frontdesk.web.assistants_pages import router as assistants_pages
+    from frontdesk.web.flows_pages import router as flows_pages
+    from frontdesk.web.knowledge_pages import router as knowledge_pages
+    from frontdesk.web.leads_pages import router as leads_pages
+    from frontdesk.web.meetings_pages import router as meetings_pages
+    from frontdesk.web.whatsapp_pages import router as whatsapp_pages
     from frontdesk.web.pages import router as pages
     from frontdesk.webhooks.endpoints import router as webhooks
 
@@ -95,6 +107,18 @@ def _routers() -> list[Any]:
         system,
         pages,
         inbox_pages,
+        knowledge,
+        assistant,
+        whatsapp,
+        scheduling,
+        leads,
+        flows,
+        knowledge_pages,
+        assistants_pages,
+        whatsapp_pages,
+        meetings_pages,
+        leads_pages,
+        flows_pages,
     ]
 
 

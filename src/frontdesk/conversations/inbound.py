@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.assistant import inbound as assistant_inbound
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations import service as conversations
 from frontdesk.conversations.models import Conversation
+from frontdesk.flows import inbound as flows_inbound
 from frontdesk.inboxes.models import Inbox
 from frontdesk.messages.models import Message
 from frontdesk.messages.service import add_message
@@ -64,14 +66,11 @@ async def receive(
         return conv, message, False
     contact.last_seen_at = message.created_at
     await conversations.reopen_on_inbound(session, conv)
-    if conv.mode == "ai" and conv.status == "bot":
-        if asks_for_person(content):
-            await conversations.escalate(session, conv, reason="customer_asked_for_person", by="customer")
-        elif not _assistant_available(inbox):
-            await conversations.escalate(session, conv, reason="assistant_unavailable", by="system")
+    # A flow waiting for this contact's answer, or one a keyword starts, takes the message first.
+    if await flows_inbound.consume(session, inbox, contact, conv, message):
+        return conv, message, True
+    if conv.mode == "ai" and conv.status == "bot" and asks_for_person(content):
+        await conversations.escalate(session, conv, reason="customer_asked_for_person", by="customer")
+    else:
+        await assistant_inbound.handle(session, inbox, conv, message)
     return conv, message, True
-
-
-def _assistant_available(inbox: Inbox) -> bool:
-    """Until an assistant answers this inbox, every conversation is for people."""
-    return False

@@ -1,0 +1,1 @@
+"""The assistant: assistants, instructions, the agent run, tools, escalation and copilot."""

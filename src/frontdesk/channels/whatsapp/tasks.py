@@ -1,0 +1,1 @@
+"""Jobs of the WhatsApp channel, named ``whatsapp.<verb>``."""

@@ -1,0 +1,1 @@
+"""Bot flows: the graph, versions, the engine, nodes and triggers."""

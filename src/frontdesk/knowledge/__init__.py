@@ -1,0 +1,1 @@
+"""The knowledge base: collections, articles, import and export, and retrieval."""

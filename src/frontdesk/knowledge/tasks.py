@@ -1,0 +1,1 @@
+"""Jobs of this domain, named ``knowledge.<verb>``."""

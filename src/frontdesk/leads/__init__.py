@@ -1,0 +1,1 @@
+"""Leads: capture, extraction, the pipeline, follow-ups, reports and exports."""

@@ -1,0 +1,1 @@
+"""Meetings: availability, meeting types, slots, bookings and calendars."""

@@ -19,12 +19,15 @@ def _env(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> None:
     monkeypatch.setenv("FRONTDESK_SECRET_KEY", "cli-test-secret-key-long-enough-0123456789")
 
 
-def test_create_user_then_grant_operator(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_create_user_then_grant_operator(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _env(monkeypatch, db_url, tmp_path)
     assert main(["create-org", "Shop"]) == 0
-    assert main(["create-user", "ann@example.com", "--password", "long password 1", "--org", "shop",
-                 "--role", "admin"]) == 0
+    assert (
+        main(["create-user", "ann@example.com", "--password", "long password 1", "--org", "shop", "--role", "admin"])
+        == 0
+    )
     assert main(["create-user", "ann@example.com", "--password", "long password 1"]) == 1
     assert "already exists" in capsys.readouterr().err
     assert main(["grant-operator", "ann@example.com"]) == 0

@@ -16,8 +16,7 @@ def settings_overrides() -> dict[str, Any]:
 
 
 def _preflight(origin: str) -> dict[str, str]:
-    return {"Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type"}
+    return {"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
 
 
 async def test_api_follows_the_operator_list(client: httpx.AsyncClient) -> None:

@@ -53,36 +53,36 @@ def _routers() -> list[Any]:
     # Imported here so that importing the app module stays cheap for the CLI.
     from frontdesk.agents.endpoints import router as agents
     from frontdesk.apikeys.endpoints import router as apikeys
+    from frontdesk.assistant.endpoints import router as assistant
     from frontdesk.audit.endpoints import router as audit
     from frontdesk.auth.endpoints import router as auth
     from frontdesk.auth.oidc_endpoints import router as oidc
     from frontdesk.authz.endpoints import router as authz
     from frontdesk.channels.api.endpoints import router as api_channel
     from frontdesk.channels.web.endpoints import router as widget
+    from frontdesk.channels.whatsapp.endpoints import router as whatsapp
     from frontdesk.contacts.endpoints import router as contacts
     from frontdesk.conversations.endpoints import router as conversations
+    from frontdesk.flows.endpoints import router as flows
     from frontdesk.inboxes.endpoints import router as inboxes
     from frontdesk.invitations.endpoints import router as invitations
+    from frontdesk.knowledge.endpoints import router as knowledge
+    from frontdesk.leads.endpoints import router as leads
     from frontdesk.mail.endpoints import router as mail
     from frontdesk.messages.endpoints import router as messages
     from frontdesk.operators.endpoints import router as operators
     from frontdesk.orgs.endpoints import router as orgs
     from frontdesk.realtime.endpoints import router as realtime
-    from frontdesk.system.endpoints import router as system
-    from frontdesk.web.inbox import router as inbox_pages
-    from frontdesk.assistant.endpoints import router as assistant
-    from frontdesk.channels.whatsapp.endpoints import router as whatsapp
-    from frontdesk.flows.endpoints import router as flows
-    from frontdesk.knowledge.endpoints import router as knowledge
-    from frontdesk.leads.endpoints import router as leads
     from frontdesk.scheduling.endpoints import router as scheduling
+    from frontdesk.system.endpoints import router as system
     from frontdesk.web.assistants_pages import router as assistants_pages
     from frontdesk.web.flows_pages import router as flows_pages
+    from frontdesk.web.inbox import router as inbox_pages
     from frontdesk.web.knowledge_pages import router as knowledge_pages
     from frontdesk.web.leads_pages import router as leads_pages
     from frontdesk.web.meetings_pages import router as meetings_pages
-    from frontdesk.web.whatsapp_pages import router as whatsapp_pages
     from frontdesk.web.pages import router as pages
+    from frontdesk.web.whatsapp_pages import router as whatsapp_pages
     from frontdesk.webhooks.endpoints import router as webhooks
 
     return [

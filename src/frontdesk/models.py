@@ -7,7 +7,6 @@ import frontdesk.flows.models
 import frontdesk.knowledge.models
 import frontdesk.leads.models
 import frontdesk.scheduling.models  # noqa: F401
-
 from frontdesk.agents.models import AgentPresence, Shift
 from frontdesk.apikeys.models import ApiKey
 from frontdesk.audit.models import AuditEvent

@@ -134,8 +134,9 @@ async def test_oversized_body_is_refused(client: httpx.AsyncClient, runtime) -> 
     assert r.json()["code"] == "payload_too_large"
 
 
-async def test_failed_sign_in_is_audited_though_the_request_fails(client: httpx.AsyncClient, owner: Account,
-                                                                  runtime) -> None:
+async def test_failed_sign_in_is_audited_though_the_request_fails(
+    client: httpx.AsyncClient, owner: Account, runtime
+) -> None:
     from sqlalchemy import select
 
     from frontdesk.audit.models import AuditEvent

@@ -17,16 +17,25 @@ from tests.conftest import Account
 
 async def _api_inbox(runtime, org_id: str, channel: str = "api") -> str:
     async with transaction(runtime.sessionmaker) as session:
-        inbox = Inbox(organization_id=uuid.UUID(org_id), name="Backend", channel=channel, public_token=new_token(),
-                      assistant_enabled=True, auto_assign=False)
+        inbox = Inbox(
+            organization_id=uuid.UUID(org_id),
+            name="Backend",
+            channel=channel,
+            public_token=new_token(),
+            assistant_enabled=True,
+            auto_assign=False,
+        )
         session.add(inbox)
         await session.flush()
         return str(inbox.id)
 
 
 async def _key(client: httpx.AsyncClient, owner: Account) -> str:
-    r = await client.post("/api/v1/api-keys", headers=owner.headers,
-                          json={"name": "backend", "scopes": ["conversations.read", "conversations.reply"]})
+    r = await client.post(
+        "/api/v1/api-keys",
+        headers=owner.headers,
+        json={"name": "backend", "scopes": ["conversations.read", "conversations.reply"]},
+    )
     assert r.status_code == 201
     return str(r.json()["key"])
 
@@ -34,8 +43,11 @@ async def _key(client: httpx.AsyncClient, owner: Account) -> str:
 async def test_post_and_read_messages(client: httpx.AsyncClient, owner: Account, runtime) -> None:
     inbox_id = await _api_inbox(runtime, owner.organization_id)
     key = {"X-API-Key": await _key(client, owner)}
-    body = {"contact": {"external_id": "cust-42", "name": "Ada", "email": "ada@example.com"},
-            "content": "Hello <b>there</b>", "client_id": "m-1"}
+    body = {
+        "contact": {"external_id": "cust-42", "name": "Ada", "email": "ada@example.com"},
+        "content": "Hello <b>there</b>",
+        "client_id": "m-1",
+    }
     first = await client.post(f"/api/v1/inboxes/{inbox_id}/messages", headers=key, json=body)
     assert first.status_code == 201, first.text
     again = await client.post(f"/api/v1/inboxes/{inbox_id}/messages", headers=key, json=body)
@@ -43,21 +55,31 @@ async def test_post_and_read_messages(client: httpx.AsyncClient, owner: Account,
     assert again.json()["created"] is False
     assert again.json()["message"]["id"] == first.json()["message"]["id"]
     conv_id = first.json()["conversation_id"]
-    second = await client.post(f"/api/v1/inboxes/{inbox_id}/messages", headers=key,
-                               json={**body, "content": "Second", "client_id": "m-2"})
+    second = await client.post(
+        f"/api/v1/inboxes/{inbox_id}/messages", headers=key, json={**body, "content": "Second", "client_id": "m-2"}
+    )
     assert second.json()["conversation_id"] == conv_id
-    page = (await client.get(f"/api/v1/inboxes/{inbox_id}/conversations/{conv_id}/messages", headers=key,
-                             params={"limit": 1})).json()
+    page = (
+        await client.get(
+            f"/api/v1/inboxes/{inbox_id}/conversations/{conv_id}/messages", headers=key, params={"limit": 1}
+        )
+    ).json()
     assert [m["content"] for m in page["items"]] == ["Hello <b>there</b>"]
-    rest = (await client.get(f"/api/v1/inboxes/{inbox_id}/conversations/{conv_id}/messages", headers=key,
-                             params={"after": page["next_cursor"]})).json()
+    rest = (
+        await client.get(
+            f"/api/v1/inboxes/{inbox_id}/conversations/{conv_id}/messages",
+            headers=key,
+            params={"after": page["next_cursor"]},
+        )
+    ).json()
     # No assistant answers yet, so the conversation went to people and the customer was told.
     assert [m["sender_type"] for m in rest["items"]] == ["system", "contact"]
     assert rest["items"][1]["content"] == "Second"
 
 
-async def test_wrong_inbox_kind_and_tenant(client: httpx.AsyncClient, owner: Account, other_owner: Account,
-                                           runtime) -> None:
+async def test_wrong_inbox_kind_and_tenant(
+    client: httpx.AsyncClient, owner: Account, other_owner: Account, runtime
+) -> None:
     web_inbox = await _api_inbox(runtime, owner.organization_id, channel="web")
     key = {"X-API-Key": await _key(client, owner)}
     body = {"contact": {"external_id": "x"}, "content": "hi"}
@@ -66,8 +88,9 @@ async def test_wrong_inbox_kind_and_tenant(client: httpx.AsyncClient, owner: Acc
     theirs = await _api_inbox(runtime, other_owner.organization_id)
     r = await client.post(f"/api/v1/inboxes/{theirs}/messages", headers=key, json=body)
     assert r.status_code == 404
-    r = await client.post(f"/api/v1/inboxes/{theirs}/messages", headers=key,
-                          json={"contact": {"external_id": "x"}, "content": "x" * 5000})
+    r = await client.post(
+        f"/api/v1/inboxes/{theirs}/messages", headers=key, json={"contact": {"external_id": "x"}, "content": "x" * 5000}
+    )
     assert r.status_code == 422
 
 
@@ -78,8 +101,11 @@ async def test_socket_hears_replies(client: httpx.AsyncClient, owner: Account, r
     async with websockets.connect(ws_url) as ws:
         await ws.send(json.dumps({"type": "auth", "api_key": key}))
         assert json.loads(await ws.recv())["type"] == "ready"
-        r = await client.post(f"/api/v1/inboxes/{inbox_id}/messages", headers={"X-API-Key": key},
-                              json={"contact": {"external_id": "c1"}, "content": "ping"})
+        r = await client.post(
+            f"/api/v1/inboxes/{inbox_id}/messages",
+            headers={"X-API-Key": key},
+            json={"contact": {"external_id": "c1"}, "content": "ping"},
+        )
         assert r.status_code == 201
         seen = []
         while len(seen) < 2:

@@ -22,6 +22,7 @@ from frontdesk.kit.clock import Clock
 from frontdesk.kit.errors import FrontdeskError, RateLimited
 from frontdesk.kit.logging import configure_logging
 from frontdesk.kit.middleware import RequestMiddleware
+from frontdesk.kit.routing import index_routes
 from frontdesk.kit.runtime import Runtime
 
 log = structlog.get_logger("frontdesk.app")
@@ -169,6 +170,7 @@ def create_app(
         # options at inclusion.
         app.router.routes.extend(router.routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    index_routes(app)
     if settings.cors_origins:
         app.add_middleware(
             WidgetExemptCORS,

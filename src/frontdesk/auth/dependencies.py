@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as OrmSession
 
 from frontdesk.apikeys import service as apikeys
+from frontdesk.auth import repository as auth_repository
 from frontdesk.auth import tokens
 from frontdesk.authz.subject import AuthSubject
 from frontdesk.kit.crypto import constant_time_equal
 from frontdesk.kit.db import transaction
 from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from frontdesk.kit.runtime import Runtime
-from frontdesk.orgs.models import ACTIVE
+from frontdesk.orgs.models import ACTIVE, Membership, Organization
 from frontdesk.users import repository as users
 from frontdesk.users.models import User
 
@@ -171,12 +172,14 @@ async def subject_for(
     ip: str | None,
     via: str,
     strict_selection: bool = True,
+    loaded: list[tuple[Membership, Organization]] | None = None,
 ) -> AuthSubject:
+    """``loaded``: the user's memberships when the caller already read them."""
     if not user.is_active:
         raise Unauthorized("The account is disabled or gone.", code="account_disabled")
     memberships: dict[uuid.UUID, str] = {}
     suspended: set[uuid.UUID] = set()
-    for membership, org in await users.memberships_of(session, user.id):
+    for membership, org in loaded if loaded is not None else await users.memberships_of(session, user.id):
         memberships[org.id] = membership.role
         if org.status != ACTIVE:
             suspended.add(org.id)
@@ -233,17 +236,17 @@ async def resolve_subject(
     now = runtime.clock.now()
     if tokens.is_ours(token):
         claims = tokens.decode_access_token(runtime.settings, token, now=now)
+        from frontdesk.auth.service import check_token_current, token_family
+
         try:
             user_id = uuid.UUID(claims["sub"])
-            request.state.session_id = uuid.UUID(str(claims.get("sid")))
         except ValueError:
             raise Unauthorized("The access token is not valid.", code="token_invalid") from None
-        user = await users.get(session, user_id)
+        request.state.session_id = family = token_family(claims)
+        user, live, memberships = await auth_repository.identity(session, user_id, family)
         if user is None:
             raise Unauthorized("The account is disabled or gone.", code="account_disabled")
-        from frontdesk.auth.service import ensure_token_current
-
-        await ensure_token_current(session, claims, user)
+        check_token_current(claims, user, live=live)
         subject = await subject_for(
             session,
             user,
@@ -251,9 +254,12 @@ async def resolve_subject(
             ip=ip,
             via="cookie" if from_cookie else "token",
             strict_selection=not from_cookie,
+            loaded=memberships,
         )
-        # Held for the rest of the request, so handlers reading the user hit the session's identity map.
+        # Held for the rest of the request, so handlers reading the user (and where they belong)
+        # need not ask the database again.
         request.state.user = user
+        request.state.memberships = memberships
     else:
         from frontdesk.auth import external
 

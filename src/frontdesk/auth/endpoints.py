@@ -78,11 +78,14 @@ async def logout(data: schemas.LogoutRequest, request: Request, session: Session
 
 
 @router.get("/me", response_model=schemas.Me, summary="Who am I, where do I belong, what may I do")
-async def read_me(session: Session, subject: Subject) -> schemas.Me:
+async def read_me(request: Request, session: Session, subject: Subject) -> schemas.Me:
     from frontdesk.authz.service import require_user
 
-    user = await users.get(session, require_user(subject))
+    user_id = require_user(subject)
+    # resolve_subject left the user and their memberships on the request (one query for both).
+    user = getattr(request.state, "user", None) or await users.get(session, user_id)
     assert user is not None
+    loaded = getattr(request.state, "memberships", None)
     memberships = [
         schemas.MembershipInfo(
             organization_id=org.id,
@@ -91,7 +94,7 @@ async def read_me(session: Session, subject: Subject) -> schemas.Me:
             role=m.role,
             status=org.status,
         )
-        for m, org in await users.memberships_of(session, user.id)
+        for m, org in (loaded if loaded is not None else await users.memberships_of(session, user.id))
     ]
     perms = sorted(permissions_in(subject, subject.organization_id)) if subject.organization_id else []
     return schemas.Me(

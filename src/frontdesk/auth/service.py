@@ -230,9 +230,20 @@ async def logout(
 
 
 async def ensure_token_current(session: AsyncSession, claims: dict[str, Any], user: User) -> None:
-    """Refuse an access token whose session has ended, though its signature and expiry are fine.
+    """Refuse an access token whose session has ended, though its signature and expiry are fine."""
+    family = token_family(claims)
+    check_token_current(claims, user, live=await repository.live_session_exists(session, family, user.id))
 
-    Two ways a token outlives its session: the password changed after it was issued, or its
+
+def token_family(claims: dict[str, Any]) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(claims.get("sid")))
+    except ValueError:
+        raise Unauthorized("The access token is not valid.", code="token_invalid") from None
+
+
+def check_token_current(claims: dict[str, Any], user: User, *, live: bool) -> None:
+    """Two ways a token outlives its session: the password changed after it was issued, or its
     session (the refresh family named by ``sid``) was signed out, revoked on refresh-token reuse,
     or ended by a password change or reset. Checking the family too is what makes sign-out and
     reuse detection take effect at once instead of when the access token runs out, and it closes
@@ -241,11 +252,7 @@ async def ensure_token_current(session: AsyncSession, claims: dict[str, Any], us
     changed = user.password_changed_at
     if changed is not None and int(claims["iat"]) < int(changed.timestamp()):
         raise Unauthorized("The password changed since this token was issued; sign in again.", code="token_revoked")
-    try:
-        family = uuid.UUID(str(claims.get("sid")))
-    except ValueError:
-        raise Unauthorized("The access token is not valid.", code="token_invalid") from None
-    if not await repository.live_session_exists(session, family, user.id):
+    if not live:
         raise Unauthorized("This session was signed out; sign in again.", code="token_revoked")
 
 

@@ -60,4 +60,25 @@ def test_demo_is_created_once(db_url: str, tmp_path: Path) -> None:
             await runtime.stop()
 
     assert asyncio.run(inboxes()) == ["web"]
+
+    # It also has a knowledge base and an assistant on that inbox, answering with no API key.
+    from frontdesk.assistant.models import Assistant
+    from frontdesk.assistant.runner import Turn, run_assistant
+
+    async def ask(question: str) -> tuple[str, bool, list[str]]:
+        runtime = Runtime(settings)
+        try:
+            async with transaction(runtime.sessionmaker) as session:
+                assistant = (await session.scalars(select(Assistant))).one()
+                inbox = (await session.scalars(select(Inbox))).one()
+                assert assistant.inbox_ids == [str(inbox.id)]
+                answer = await run_assistant(
+                    session, runtime, assistant=assistant, history=[Turn("customer", question)]
+                )
+                return answer.text, answer.escalate, [s["title"] for s in answer.sources]
+        finally:
+            await runtime.stop()
+
+    text, escalated, sources = asyncio.run(ask("Are you open on Mondays?"))
+    assert not escalated and sources[:1] == ["Opening hours"] and "Tuesday to Sunday" in text
     assert (settings.data_dir / "demo-login.txt").stat().st_mode & 0o077 == 0

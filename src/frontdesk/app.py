@@ -46,6 +46,8 @@ TAGS = [
     {"name": "api-channel", "description": "Server-to-server conversations through an API inbox."},
     {"name": "widget", "description": "The website widget's public API and socket."},
     {"name": "realtime", "description": "WebSocket events, with REST catch-up by cursor."},
+    {"name": "analytics", "description": "Aggregated figures: overview, trends, breakdowns, CSAT."},
+    {"name": "notifications", "description": "My notifications, their preferences, and announcements."},
     {"name": "system", "description": "Health, readiness and metrics."},
 ]
 
@@ -53,8 +55,14 @@ TAGS = [
 def _routers() -> list[Any]:
     # Imported here so that importing the app module stays cheap for the CLI.
     from frontdesk.agents.endpoints import router as agents
+    from frontdesk.analytics.endpoints import router as analytics
     from frontdesk.apikeys.endpoints import router as apikeys
+    from frontdesk.assistant.copilot_endpoints import router as copilot
     from frontdesk.assistant.endpoints import router as assistant
+    from frontdesk.assistant.files_endpoints import router as assistant_files
+    from frontdesk.assistant.playground_endpoints import router as playground
+    from frontdesk.assistant.provider_endpoints import router as ai_providers
+    from frontdesk.assistant.staff_endpoints import router as staff_assistant
     from frontdesk.audit.endpoints import router as audit
     from frontdesk.auth.endpoints import router as auth
     from frontdesk.auth.oidc_endpoints import router as oidc
@@ -69,20 +77,28 @@ def _routers() -> list[Any]:
     from frontdesk.invitations.endpoints import router as invitations
     from frontdesk.knowledge.endpoints import router as knowledge
     from frontdesk.leads.endpoints import router as leads
+    from frontdesk.leads.transcript_endpoints import router as transcripts
     from frontdesk.mail.endpoints import router as mail
     from frontdesk.messages.endpoints import router as messages
+    from frontdesk.notifications.endpoints import router as notifications
     from frontdesk.operators.endpoints import router as operators
     from frontdesk.orgs.endpoints import router as orgs
     from frontdesk.realtime.endpoints import router as realtime
     from frontdesk.scheduling.endpoints import router as scheduling
     from frontdesk.system.endpoints import router as system
+    from frontdesk.web.ai_providers_pages import router as ai_providers_pages
+    from frontdesk.web.analytics_pages import router as analytics_pages
     from frontdesk.web.assistants_pages import router as assistants_pages
+    from frontdesk.web.copilot_pages import router as copilot_pages
     from frontdesk.web.flows_pages import router as flows_pages
     from frontdesk.web.inbox import router as inbox_pages
     from frontdesk.web.knowledge_pages import router as knowledge_pages
     from frontdesk.web.leads_pages import router as leads_pages
     from frontdesk.web.meetings_pages import router as meetings_pages
+    from frontdesk.web.notifications_pages import router as notifications_pages
     from frontdesk.web.pages import router as pages
+    from frontdesk.web.playground_pages import router as playground_pages
+    from frontdesk.web.staff_assistant_pages import router as staff_assistant_pages
     from frontdesk.web.whatsapp_pages import router as whatsapp_pages
     from frontdesk.webhooks.endpoints import router as webhooks
 
@@ -101,6 +117,8 @@ def _routers() -> list[Any]:
         conversations,
         messages,
         agents,
+        notifications,
+        analytics,
         webhooks,
         api_channel,
         widget,
@@ -110,9 +128,15 @@ def _routers() -> list[Any]:
         inbox_pages,
         knowledge,
         assistant,
+        ai_providers,
+        copilot,
+        assistant_files,
+        playground,
+        staff_assistant,
         whatsapp,
         scheduling,
         leads,
+        transcripts,
         flows,
         knowledge_pages,
         assistants_pages,
@@ -120,6 +144,12 @@ def _routers() -> list[Any]:
         meetings_pages,
         leads_pages,
         flows_pages,
+        notifications_pages,
+        analytics_pages,
+        ai_providers_pages,
+        copilot_pages,
+        playground_pages,
+        staff_assistant_pages,
     ]
 
 
@@ -186,7 +216,10 @@ def create_app(
         RequestMiddleware,
         metrics=runtime.metrics,
         max_body_bytes=settings.max_body_bytes,
-        body_limits={r"/api/v1/widget/[^/]+/attachments": upload_body_limit(settings)},
+        body_limits={
+            r"/api/v1/widget/[^/]+/attachments": upload_body_limit(settings),
+            r"/api/v1/conversations/[^/]+/attachments": upload_body_limit(settings),
+        },
     )
     return app
 
@@ -198,7 +231,7 @@ class WidgetExemptCORS:
     inbox keeps its own allowed origins. Starlette's middleware would refuse their preflights.
     """
 
-    EXEMPT = ("/api/v1/widget/", "/widget.js")
+    EXEMPT = ("/api/v1/widget/", "/widget.js", "/api/v1/public/")
 
     def __init__(self, app: ASGIApp, /, **options: Any) -> None:
         self.app = app

@@ -198,6 +198,7 @@ def ensure_demo(settings: Settings) -> tuple[str, str, bool]:
     from frontdesk.auth.dependencies import user_subject
     from frontdesk.auth.service import create_user
     from frontdesk.authz.service import require
+    from frontdesk.demo import add_demo_content
     from frontdesk.inboxes.schemas import InboxCreate
     from frontdesk.inboxes.service import create_inbox
     from frontdesk.orgs.service import create_organization
@@ -214,16 +215,17 @@ def ensure_demo(settings: Settings) -> tuple[str, str, bool]:
         await session.flush()
         # The owner creates the demo's website inbox through the same service the settings page uses.
         owner = await user_subject(session, user.id, selected=org.id, ip=None, via="cli")
-        await create_inbox(
+        inbox = await create_inbox(
             session,
             require(owner, "inboxes.manage"),
             owner,
             InboxCreate(
                 name="Website",
                 channel="web",
-                greeting="Hi! Ask us anything. A member of our team will answer here.",
+                greeting="Hi! Ask us anything: our assistant answers at once, and a person when you need one.",
             ),
         )
+        await add_demo_content(session, owner, inbox.id)
         return password
 
     password = asyncio.run(_with_runtime(settings, run))
@@ -261,6 +263,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
         argparse.Namespace(host=host, port=port, migrate=False, database_url=None),
         on_ready=lambda: print(banner, flush=True),
     )
+
+
+def cmd_whatsapp_sandbox(args: argparse.Namespace) -> int:
+    """A local fake of Meta's Graph API: point FRONTDESK_WHATSAPP_GRAPH_URL at it and chat as a customer."""
+    import uvicorn
+
+    from frontdesk.channels.whatsapp.sandbox import Sandbox, http_deliver
+
+    settings = _settings(args)
+    target = (args.frontdesk_url or settings.public_url).rstrip("/") + "/api/v1/channels/whatsapp/webhook"
+    base = f"http://{args.host}:{args.port}"
+    sandbox = Sandbox(base_url=base, deliver=http_deliver(target))
+    print(f"WhatsApp sandbox on {base} (be the customer there); webhooks go to {target}.", flush=True)
+    print(f"  FRONTDESK_WHATSAPP_GRAPH_URL={base}", flush=True)
+    print(
+        f"  inbox settings: phone number id {sandbox.phone_number_id}, WABA {sandbox.waba_id}, "
+        f"token {sandbox.access_token}, app secret {sandbox.app_secret}",
+        flush=True,
+    )
+    uvicorn.run(sandbox.app(), host=args.host, port=args.port, log_level="warning")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -306,6 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(fn=cmd_demo)
+
+    p = sub.add_parser("whatsapp-sandbox", help="Run a local fake WhatsApp Graph API for demos (dev only).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8090)
+    p.add_argument("--frontdesk-url", help="Where Frontdesk listens (default: FRONTDESK_PUBLIC_URL).")
+    p.set_defaults(fn=cmd_whatsapp_sandbox)
     return parser
 
 

@@ -98,6 +98,50 @@ class Settings(BaseSettings):
     # Outbound HTTP: deliveries to loopback/private addresses are refused unless allowed.
     allow_private_network_targets: bool = False
 
+    # AI providers (assistant/providers): keys taken from the environment when an organization's provider
+    # stores none, private base URLs for self-hosted models, defaults for new providers, price overrides.
+    openai_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    google_api_key: SecretStr | None = None
+    ai_allow_private_base_urls: bool = False
+    ai_timeout_seconds: float = 30.0
+    ai_max_retries: int = 2
+    # Model name -> [USD per million input tokens, USD per million output tokens]; wins over the built-in table.
+    ai_prices: dict[str, list[float]] = Field(default_factory=dict)
+
+    # WhatsApp channel and the durable outbox (channels/whatsapp, channels/outbox).
+    whatsapp_graph_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "23.0"
+    whatsapp_media_max_bytes: int = 16_777_216
+    whatsapp_timeout_seconds: float = 15.0
+    outbox_max_attempts: int = 12
+    outbox_max_backoff_seconds: float = 300.0
+    outbox_backoff_base_seconds: float = 1.0
+
+    # Leads (leads/): exports and daily reports are files under ``data_dir/leads``, written in batches.
+    lead_export_batch_size: int = 1000
+    lead_export_keep_days: int = 7
+    lead_report_keep_days: int = 90
+
+    # Bot flows (flows/): steps an execution may take without waiting, whether webhook_action nodes may
+    # call private addresses, how many contacts one scheduled run may start, regex triggers per organization.
+    flows_max_steps: int = 200
+    flows_allow_private_targets: bool = False
+    flows_schedule_max_contacts: int = 10_000
+    flows_max_regex_triggers: int = 100
+
+    # Meetings (scheduling/): Google Calendar OAuth client and endpoints, timeout of calendar servers.
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_oauth_authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_oauth_token_url: str = "https://oauth2.googleapis.com/token"
+    google_calendar_api_url: str | None = None
+    calendar_timeout_seconds: float = 10.0
+
+    # Analytics: how long stored aggregates are kept (raw data is never touched by this).
+    analytics_hourly_retention_days: int = 7
+    analytics_daily_retention_days: int = 90
+
     # Logging.
     log_level: str = "INFO"
     log_json: bool = True

@@ -1,11 +1,18 @@
 """Imports every domain's tables so metadata (Alembic, tests) sees the whole schema."""
 
 # Each later domain's module registers its tables on import; their names are exported by the domain.
+import frontdesk.analytics.models
+import frontdesk.assistant.copilot_models
 import frontdesk.assistant.models
+import frontdesk.assistant.playground_models
+import frontdesk.assistant.provider_models
+import frontdesk.assistant.usage_models
+import frontdesk.channels.outbox_models
 import frontdesk.channels.whatsapp.models
 import frontdesk.flows.models
 import frontdesk.knowledge.models
 import frontdesk.leads.models
+import frontdesk.notifications.models
 import frontdesk.scheduling.models  # noqa: F401
 from frontdesk.agents.models import AgentPresence, Shift
 from frontdesk.apikeys.models import ApiKey

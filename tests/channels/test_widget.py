@@ -433,7 +433,8 @@ class TestRateLimit:
 async def test_script_and_demo_page(client: httpx.AsyncClient, owner: Account) -> None:
     r = await client.get("/widget.js")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
-    assert len(r.content) < 40 * 1024
+    # A budget for the one script every visitor loads, unminified and uncompressed (about 13 KB gzipped).
+    assert len(r.content) < 48 * 1024
     assert "public, max-age=" in r.headers["cache-control"]
     assert "innerHTML" not in r.text
     again = await client.get("/widget.js", headers={"If-None-Match": r.headers["etag"]})

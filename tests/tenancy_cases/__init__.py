@@ -12,7 +12,18 @@ import importlib
 import pkgutil
 from typing import Any
 
-DOMAINS = ("knowledge", "assistant", "whatsapp", "scheduling", "leads", "flows", "analytics", "notifications")
+DOMAINS = (
+    "knowledge",
+    "assistant",
+    "ai_providers",
+    "copilot",
+    "whatsapp",
+    "scheduling",
+    "leads",
+    "flows",
+    "analytics",
+    "notifications",
+)
 
 
 def extend(cases: list[Any], public: dict[Any, str], params: dict[str, Any]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,7 +60,7 @@ async def live_session_exists(session: AsyncSession, family_id: uuid.UUID, user_
     return live is not None
 
 
-def _identity_statement() -> Select[Any]:
+def _identity_statement() -> Select[User, bool, Membership, Organization]:
     live = (
         select(RefreshToken.id)
         .where(

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import Request
 
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from frontdesk.conversations.models import Conversation
+    from frontdesk.messages.models import Message
 
 
 class ChannelKind(StrEnum):
@@ -70,6 +76,10 @@ class Channel(Protocol):
 
     async def send(self, message: OutboundMessage) -> str: ...
 
+    async def prepare_outbound(
+        self, session: AsyncSession, conversation: Conversation, message: Message
+    ) -> str | None: ...
+
 
 class PushChannel:
     """Web and API channels: the customer's client holds a socket and catches up over REST.
@@ -109,3 +119,7 @@ class PushChannel:
 
     async def send(self, message: OutboundMessage) -> str:
         return message.idempotency_key
+
+    async def prepare_outbound(self, session: AsyncSession, conversation: Conversation, message: Message) -> str | None:
+        """Checks before an outbound message is queued; push channels need none (None: fine to send)."""
+        return None

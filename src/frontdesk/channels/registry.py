@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from frontdesk.channels.base import Capabilities, ChannelKind, PushChannel
+from frontdesk.channels.base import Capabilities, Channel, ChannelKind, PushChannel
+from frontdesk.channels.whatsapp.channel import WhatsAppChannel
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.errors import ValidationFailed
 from frontdesk.kit.runtime import Runtime
@@ -16,9 +17,10 @@ class ApiChannel(PushChannel):
     kind = ChannelKind.API
 
 
-REGISTRY: dict[ChannelKind, type[PushChannel]] = {
+REGISTRY: dict[ChannelKind, type[PushChannel] | type[WhatsAppChannel]] = {
     ChannelKind.WEB: WebChannel,
     ChannelKind.API: ApiChannel,
+    ChannelKind.WHATSAPP: WhatsAppChannel,
 }
 
 
@@ -26,7 +28,7 @@ def available_kinds() -> list[str]:
     return [k.value for k in REGISTRY]
 
 
-def channel_for(runtime: Runtime, inbox: Inbox) -> PushChannel:
+def channel_for(runtime: Runtime, inbox: Inbox) -> Channel:
     try:
         factory = REGISTRY[ChannelKind(inbox.channel)]
     except (ValueError, KeyError):

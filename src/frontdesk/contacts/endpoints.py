@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from frontdesk.auth.dependencies import Session, Subject
 from frontdesk.authz.service import require
-from frontdesk.contacts import schemas, service
+from frontdesk.contacts import definitions, schemas, service
 from frontdesk.kit.pagination import Page, PageParams, page_of
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
@@ -39,6 +39,47 @@ async def list_contacts(
 async def create_contact(data: schemas.ContactCreate, session: Session, subject: Subject) -> schemas.Contact:
     contact = await service.create_contact(session, require(subject, "contacts.write"), subject, data)
     return (await service.to_schema(session, [contact]))[0]
+
+
+@router.get(
+    "/attribute-definitions",
+    response_model=list[definitions.Definition],
+    summary="The organization's attribute keys with their type and label",
+)
+async def list_attribute_definitions(session: Session, subject: Subject) -> list[definitions.Definition]:
+    rows = await definitions.list_definitions(session, require(subject, "contacts.read"))
+    return [definitions.Definition.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/attribute-definitions",
+    response_model=definitions.Definition,
+    status_code=status.HTTP_201_CREATED,
+    summary="Define an attribute key: its values must then have this type",
+)
+async def create_attribute_definition(
+    data: definitions.DefinitionCreate, session: Session, subject: Subject
+) -> definitions.Definition:
+    row = await definitions.create_definition(session, require(subject, "contacts.write"), data)
+    return definitions.Definition.model_validate(row)
+
+
+@router.patch(
+    "/attribute-definitions/{key}", response_model=definitions.Definition, summary="Change a definition's label"
+)
+async def update_attribute_definition(
+    key: str, data: definitions.DefinitionUpdate, session: Session, subject: Subject
+) -> definitions.Definition:
+    row = await definitions.update_definition(session, require(subject, "contacts.write"), key, data)
+    return definitions.Definition.model_validate(row)
+
+
+@router.delete(
+    "/attribute-definitions/{key}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a definition (not values)"
+)
+async def delete_attribute_definition(key: str, session: Session, subject: Subject) -> Response:
+    await definitions.delete_definition(session, require(subject, "contacts.write"), key)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{contact_id}", response_model=schemas.Contact, summary="One contact with identities and attributes")

@@ -55,3 +55,15 @@ class ContactAttribute(Base, IdMixin, TimestampMixin, TenantMixin):
     value_date: Mapped[date | None]
     value_json: Mapped[Any | None] = mapped_column(JSONType)
     updated_at: Mapped[datetime | None]
+
+
+class AttributeDefinition(Base, IdMixin, TimestampMixin, TenantMixin):
+    """What an organization's attribute keys mean (label, type), shown in the contact panel and used by flows."""
+
+    __tablename__ = "contact_attribute_definitions"
+    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+
+    key: Mapped[str] = mapped_column(String(80))
+    type: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")

@@ -16,6 +16,7 @@ from frontdesk.authz.subject import AuthSubject
 from frontdesk.contacts import attributes as attrs
 from frontdesk.contacts import repository, schemas
 from frontdesk.contacts.models import Contact, ContactAttribute, ContactIdentity
+from frontdesk.flows import events as flows_events
 from frontdesk.kit.errors import NotFound, ValidationFailed
 from frontdesk.kit.events import org_topic, publish_on_commit
 from frontdesk.kit.pagination import PageParams, paginate
@@ -68,6 +69,7 @@ async def find_or_create(
         return winner, False
     publish_on_commit(session, org_topic(organization_id), {"type": "contact.created", "contact_id": str(contact.id)})
     await _contact_webhook(session, contact, "contact.created", {})
+    await flows_events.fire(session, organization_id, "new_contact", contact_id=contact.id, data={"channel": channel})
     return contact, True
 
 
@@ -142,6 +144,9 @@ async def create_contact(
         session, org_topic(scope.organization_id), {"type": "contact.created", "contact_id": str(contact.id)}
     )
     await _contact_webhook(session, contact, "contact.created", {})
+    await flows_events.fire(
+        session, contact.organization_id, "new_contact", contact_id=contact.id, data={"channel": "api"}
+    )
     return contact
 
 
@@ -179,6 +184,7 @@ async def set_attribute(
 ) -> ContactAttribute:
     contact = await get_contact(session, scope, contact_id)
     attrs.check_key(key)
+    type_ = await _defined_type(session, contact.organization_id, key, type_)
     kind, cols = attrs.coerce(key, type_, value)
     row = await repository.attribute(session, contact.id, key)
     now = _now(session)
@@ -193,6 +199,20 @@ async def set_attribute(
             setattr(row, name, v)
     row.updated_at = now
     return row
+
+
+async def _defined_type(session: AsyncSession, organization_id: uuid.UUID, key: str, type_: str | None) -> str | None:
+    """A defined key's type wins over inference; asking for another type is refused."""
+    from frontdesk.contacts.definitions import type_of
+
+    defined = await type_of(session, organization_id, key)
+    if defined is not None and type_ is not None and type_ != defined:
+        raise ValidationFailed(
+            f"Attribute {key!r} is defined as {defined}, not {type_}.",
+            code="invalid_attribute_value",
+            details={"key": key, "type": defined},
+        )
+    return defined or type_
 
 
 async def delete_attribute(session: AsyncSession, scope: OrgScope, contact_id: uuid.UUID, key: str) -> None:

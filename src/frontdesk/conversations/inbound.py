@@ -16,6 +16,7 @@ from frontdesk.assistant import inbound as assistant_inbound
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations import service as conversations
 from frontdesk.conversations.models import Conversation
+from frontdesk.flows import events as flows_events
 from frontdesk.flows import inbound as flows_inbound
 from frontdesk.inboxes.models import Inbox
 from frontdesk.messages.models import Message
@@ -66,6 +67,18 @@ async def receive(
         return conv, message, False
     contact.last_seen_at = message.created_at
     await conversations.reopen_on_inbound(session, conv)
+    # Contact details in the message become the contact's lead, linked to it (docs/leads.md).
+    from frontdesk.leads.hooks import message_received as capture_from_message
+
+    await capture_from_message(session, conv, message)
+    await flows_events.fire(
+        session,
+        contact.organization_id,
+        "message_received",
+        contact_id=contact.id,
+        conversation_id=conv.id,
+        data={"text": content[:1000], "inbox_id": str(inbox.id), "channel": inbox.channel},
+    )
     # A flow waiting for this contact's answer, or one a keyword starts, takes the message first.
     if await flows_inbound.consume(session, inbox, contact, conv, message):
         return conv, message, True

@@ -21,6 +21,7 @@ from frontdesk.authz.subject import AuthSubject
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations import repository, schemas
 from frontdesk.conversations.models import Conversation, ConversationRead
+from frontdesk.flows import events as flows_events
 from frontdesk.inboxes import hours
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.errors import BadRequest, Conflict, NotFound, ValidationFailed
@@ -31,6 +32,8 @@ from frontdesk.messages.models import Message
 from frontdesk.messages.schemas import AgentMessageCreate
 from frontdesk.messages.schemas import Message as MessageSchema
 from frontdesk.messages.service import add_message, conversation_topic, to_schema
+from frontdesk.notifications.mentions import notify_mentions
+from frontdesk.notifications.service import notify
 from frontdesk.orgs import repository as orgs
 from frontdesk.users import repository as users
 
@@ -112,6 +115,8 @@ async def open_conversation(session: AsyncSession, inbox: Inbox, contact: Contac
     _webhook(session, conv, "conversation.created", {"inbox_id": str(inbox.id), "contact_id": str(contact.id)})
     if human_first and inbox.auto_assign:
         await auto_assign(session, conv, inbox)
+    if human_first and conv.assignee_id is None:
+        await _tell_inbox_people(session, conv, inbox, "new_conversation")
     return conv, True
 
 
@@ -140,6 +145,9 @@ async def _set_status(session: AsyncSession, conv: Conversation, status: str, *,
         publish_on_commit(
             session, conversation_topic(conv.id), {"type": "csat.requested", "conversation_id": str(conv.id)}
         )
+        await flows_events.fire(
+            session, conv.organization_id, "conversation_resolved", contact_id=conv.contact_id, conversation_id=conv.id
+        )
 
 
 async def auto_assign(session: AsyncSession, conv: Conversation, inbox: Inbox) -> uuid.UUID | None:
@@ -159,7 +167,9 @@ async def auto_assign(session: AsyncSession, conv: Conversation, inbox: Inbox) -
     return chosen.user_id
 
 
-async def _assign(session: AsyncSession, conv: Conversation, user_id: uuid.UUID | None, *, by: str) -> None:
+async def _assign(
+    session: AsyncSession, conv: Conversation, user_id: uuid.UUID | None, *, by: str, actor: uuid.UUID | None = None
+) -> None:
     old = conv.assignee_id
     conv.assignee_id = user_id
     if user_id is not None and conv.status in ("pending", "bot"):
@@ -174,6 +184,18 @@ async def _assign(session: AsyncSession, conv: Conversation, user_id: uuid.UUID 
             user_topic(user_id),
             {"type": "conversation.assigned_to_you", "conversation": summary(conv), "by": by},
         )
+        if by in ("auto", "agent"):  # taking one over or replying: the person did it themselves
+            await notify(
+                session,
+                organization_id=conv.organization_id,
+                user_ids=[user_id],
+                kind="conversation_assigned",
+                title="A conversation was assigned to you",
+                body=conv.escalation_reason.replace("_", " ") if conv.escalation_reason else "",
+                link=f"/app/inbox/{conv.id}",
+                data={"conversation_id": str(conv.id), "by": by},
+                exclude=actor,
+            )
 
 
 async def escalate(session: AsyncSession, conv: Conversation, *, reason: str, by: str) -> Conversation:
@@ -208,7 +230,29 @@ async def escalate(session: AsyncSession, conv: Conversation, *, reason: str, by
     publish_changed(session, conv, "escalated")
     if conv.assignee_id is None and inbox.auto_assign:
         await auto_assign(session, conv, inbox)
+    if conv.assignee_id is None and not already_human:
+        await _tell_inbox_people(session, conv, inbox, reason)
     return conv
+
+
+async def _tell_inbox_people(session: AsyncSession, conv: Conversation, inbox: Inbox, reason: str) -> None:
+    """Nobody was assigned: everyone who answers this inbox hears that a customer is waiting."""
+    from frontdesk.inboxes.repository import team_members
+
+    people = [m.user_id for m in await team_members(session, inbox.team_id)] if inbox.team_id else None
+    await notify(
+        session,
+        organization_id=conv.organization_id,
+        user_ids=people,
+        kind="escalation_waiting",
+        title=f"A customer is waiting in {inbox.name}"
+        if reason != "new_conversation"
+        else f"A new conversation is waiting in {inbox.name}",
+        body=reason.replace("_", " "),
+        link=f"/app/inbox/{conv.id}",
+        data={"conversation_id": str(conv.id), "inbox_id": str(inbox.id), "reason": reason},
+        roles=("owner", "admin", "agent") if people is None else None,
+    )
 
 
 async def take_over(
@@ -331,7 +375,7 @@ async def update_conversation(
                 "Conversations go to owners, admins and agents of this organization.", code="invalid_assignee"
             )
         previous = conv.assignee_id
-        await _assign(session, conv, assignee_id, by="agent")
+        await _assign(session, conv, assignee_id, by="agent", actor=subject.user_id)
         record(
             session,
             "conversation.assigned",
@@ -642,6 +686,8 @@ async def reply(
         private=data.private,
         client_id=data.client_id,
     )
+    if created and data.private:
+        await notify_mentions(session, conv, message, subject.user_id)
     if subject.user_id is not None:
         await _mark_read(session, conv, subject.user_id)
     return message, created

@@ -123,5 +123,5 @@ async def remove_team_member(
     return (await service.team_schemas(session, [team]))[0]
 
 
-router.include_router(inboxes)
-router.include_router(teams)
+router.routes.extend(inboxes.routes)
+router.routes.extend(teams.routes)

@@ -290,6 +290,18 @@ async def accept_invitation(
         raise Conflict(f"You are already a member of {org.name}.", code="already_member") from exc
     invitation.accepted_at = now
     invitation.accepted_by_id = user.id
+    if invitation.invited_by_id is not None:
+        from frontdesk.notifications.service import notify
+
+        await notify(
+            session,
+            organization_id=org.id,
+            user_ids=[invitation.invited_by_id],
+            kind="invitation_accepted",
+            title=f"{clean_name or user.name or invitation.email} joined {org.name} as {invitation.role}",
+            link="/app/settings/members",
+            data={"invitation_id": str(invitation.id), "user_id": str(user.id)},
+        )
 
     actor = AuthSubject(kind="user", label=user.email, user_id=user.id, ip=ip)
     record(

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 
 import aiosmtplib
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.kit.db import transaction
 from frontdesk.kit.jobs import JobContext, PermanentJobError, job_handler
 from frontdesk.mail.models import FAILED, LOGGED, PENDING, SENT, MailMessage
 
 log = structlog.get_logger("frontdesk.mail")
+
+# (filename, "maintype/subtype", content, extra Content-Type parameters)
+Attachment = tuple[str, str, bytes, dict[str, str]]
+AttachmentLoader = Callable[[AsyncSession, MailMessage], Awaitable[list[Attachment]]]
+# Domains whose mails carry files (meeting invitations carry an .ics) register a loader per mail kind.
+_attachment_loaders: dict[str, AttachmentLoader] = {}
+
+
+def attachments_for(kind: str) -> Callable[[AttachmentLoader], AttachmentLoader]:
+    def register(fn: AttachmentLoader) -> AttachmentLoader:
+        _attachment_loaders[kind] = fn
+        return fn
+
+    return register
 
 
 @job_handler("mail.send")
@@ -25,6 +41,8 @@ async def send_mail(ctx: JobContext) -> None:
         if message is None or message.status != PENDING:
             return  # already delivered by an earlier attempt, or deleted with its organization
         to, subject, text, html = message.to_address, message.subject, message.body_text, message.body_html
+        loader = _attachment_loaders.get(message.kind)
+        files = await loader(session, message) if loader is not None else []
 
     if not settings.smtp_host:
         # Development and first installs: the mail is readable in the log and in the outbox.
@@ -39,6 +57,9 @@ async def send_mail(ctx: JobContext) -> None:
         email.set_content(text)
         if html:
             email.add_alternative(html, subtype="html")
+        for filename, content_type, data, params in files:
+            maintype, subtype = content_type.split("/", 1)
+            email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params)
         try:
             await aiosmtplib.send(
                 email,

@@ -39,6 +39,7 @@ class Message(BaseModel):
     attachments: list[dict[str, Any]]
     private: bool
     delivery_status: str
+    delivery_error: str | None = Field(None, description="Why a remote channel did not deliver it, when it failed.")
     created_at: datetime
     edited_at: datetime | None
     deleted: bool

@@ -49,6 +49,7 @@ def to_schema(message: Message, *, for_agent: bool = True) -> schemas.Message:
         attachments=[] if deleted else (message.attachments or []),
         private=message.private,
         delivery_status=message.delivery_status,
+        delivery_error=message.delivery_error,
         created_at=message.created_at,
         edited_at=message.edited_at,
         deleted=deleted,
@@ -113,6 +114,11 @@ async def add_message(
             if existing is not None:
                 return existing, False
         raise
+    if direction == "out" and not private:
+        # Channels that deliver through a remote API (WhatsApp) queue the message in the outbox.
+        from frontdesk.channels.outbox import on_outbound
+
+        await on_outbound(session, conversation, message)
     conversation.last_activity_at = now
     if direction == "out" and sender_type == "agent" and not private and conversation.first_response_at is None:
         conversation.first_response_at = now
@@ -190,6 +196,11 @@ async def delete_message(
     )
     _publish_update(session, message)
     return message
+
+
+def publish_update(session: AsyncSession, message: Message) -> None:
+    """Tell agents (and the customer's client, for public messages) that a message changed."""
+    _publish_update(session, message)
 
 
 def _publish_update(session: AsyncSession, message: Message) -> None:

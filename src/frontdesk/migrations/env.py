@@ -16,12 +16,20 @@ target_metadata = Base.metadata
 MIGRATION_LOCK = 7_262_013  # any constant that no other application on the database uses
 
 
+def _managed(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate leaves alone the tables a migration creates outside the models on purpose
+    (``Base.metadata.info["unmanaged_table_prefixes"]``: the knowledge base's full-text index)."""
+    prefixes = tuple(target_metadata.info.get("unmanaged_table_prefixes", ()))
+    return not (type_ == "table" and name is not None and bool(prefixes) and name.startswith(prefixes))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_managed,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

@@ -318,5 +318,5 @@ async def accept_invite_submit(page: PublicPage) -> Response:
     return page.redirect("/app")
 
 
-router.include_router(settings_router)
-router.include_router(settings_channels_router)
+router.routes.extend(settings_router.routes)
+router.routes.extend(settings_channels_router.routes)

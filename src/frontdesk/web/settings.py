@@ -58,6 +58,11 @@ SECTIONS = (
     Section("/app/settings/inboxes", "Inboxes", "inboxes.read", "Website widget and API inboxes, hours and routing."),
     Section("/app/settings/teams", "Teams", "inboxes.read", "Groups of agents that inboxes route to."),
     Section("/app/settings/api-keys", "API keys", "apikeys.read", "Keys for server-to-server calls."),
+    Section(
+        "/app/settings/ai-providers", "AI providers", "assistants.manage", "Language models, keys, fallback and budget."
+    ),
+    Section("/app/playground", "Playground", "assistants.manage", "Try assistants as a customer; saved test cases."),
+    Section("/app/copilot/review", "Copilot review", "conversations.read", "AI drafts and what agents did with them."),
     Section("/app/settings/webhooks", "Webhooks", "webhooks.manage", "Send events to your own systems."),
     Section("/app/settings/audit", "Audit log", "audit.read", "Who did what, when and from where."),
     Section("/app/settings/outbox", "Email outbox", "mail.read", "Every email Frontdesk sent or queued."),

@@ -154,6 +154,10 @@ async def inbox_create_submit(page: UserPage) -> Response:
     except FrontdeskError as exc:
         await page.session.rollback()
         return await _inboxes_page(page, values=values, errors=_fail(exc, _INBOX_FIELDS), status=exc.status_code)
+    if inbox.channel == "whatsapp":
+        # A WhatsApp inbox receives nothing until its number is connected: go straight to that page.
+        page.flash(f"The inbox “{inbox.name}” was created. Connect its WhatsApp number below.")
+        return page.redirect(f"{INBOXES}/{inbox.id}/whatsapp")
     where = (
         "Paste the snippet below into your site" if inbox.channel == "web" else "Send messages to it with an API key"
     )

@@ -514,6 +514,12 @@ async def submit_prechat(session: AsyncSession, visitor: Visitor, data: schemas.
         if value and getattr(contact, field) != value:
             setattr(contact, field, value)
             changed.append(field)
+    # The form is a lead source too (docs/leads.md): values land on the contact's lead, with history.
+    from frontdesk.leads.hooks import prechat_submitted
+
+    await prechat_submitted(
+        session, contact.organization_id, contact.id, data.model_dump(include={"name", "email", "phone"})
+    )
     if changed:
         publish_on_commit(
             session,

@@ -100,6 +100,7 @@ header p {margin:2px 0 0;font-size:13px;opacity:.92;display:flex;align-items:cen
 .bubble {max-width:85%;padding:8px 12px;border-radius:14px;background:#fff;border:1px solid #e5e7eb;white-space:pre-wrap;overflow-wrap:anywhere}
 .mine .bubble {background:var(--fd-accent);color:var(--fd-on-accent);border-color:transparent;border-bottom-right-radius:4px}
 .theirs .bubble {border-bottom-left-radius:4px}
+.bubble .sources {display:block;margin-top:4px;font-size:12px;opacity:.75}
 .system .bubble {background:transparent;border:0;color:#4b5563;font-size:13px;text-align:center;padding:4px 8px}
 .bubble a {color:inherit}
 .bubble img {display:block;max-width:100%;max-height:220px;border-radius:8px;margin:2px 0}
@@ -361,7 +362,31 @@ label {font-size:13px;color:#374151;display:grid;gap:4px}
         text: !image && `${file.name} (${sizeText(file.size || 0)})` }, image && h("img", { src: url, alt: file.name || "Image" })));
     }
     if (message.content) bubble.append(...linkified(message.content));
+    const sources = Array.isArray(message.payload?.sources) ? message.payload.sources : [];
+    const titles = sources.map((src) => src && typeof src.title === "string" ? src.title : "").filter(Boolean);
+    if (titles.length) bubble.append(h("div", { class: "sources", text: `Source: ${titles.join(", ")}` }));
     return bubble;
+  }
+
+  // The assistant's words as it writes them; the stored message replaces the row when it arrives.
+  const streams = new Map();
+
+  function streamDelta(e) {
+    if (!e.stream_id || typeof e.delta !== "string") return;
+    if (state.conversation?.id && e.conversation_id !== state.conversation.id) return;
+    let entry = streams.get(e.stream_id);
+    if (!entry) {
+      const text = h("span", { text: "" });
+      const row = h("div", { class: "row theirs streaming" }, h("div", { class: "who", text: e.sender_name || "Assistant" }),
+        h("div", { class: "bubble" }, text));
+      row.dataset.created = new Date().toISOString();
+      ui.log.querySelector(".greeting")?.remove();
+      ui.log.append(row);
+      entry = { row, text };
+      streams.set(e.stream_id, entry);
+    }
+    entry.text.textContent += e.delta;
+    scrollDown(false);
   }
 
   function renderChoices(message) {
@@ -434,6 +459,11 @@ label {font-size:13px;color:#374151;display:grid;gap:4px}
 
   function addMessage(message, live) {
     if (!message || !message.id || message.private) return;
+    const streamed = message.payload?.stream_id && streams.get(message.payload.stream_id);
+    if (streamed) {
+      streamed.row.remove();
+      streams.delete(message.payload.stream_id);
+    }
     if (state.byId.has(message.id)) {
       if (message.edited_at || message.deleted) updateMessage(message);
       return;
@@ -801,6 +831,7 @@ label {font-size:13px;color:#374151;display:grid;gap:4px}
       for (const [id, p] of state.pending) if (!p.upload && p.row.dataset.status === "failed") deliver(id);
     },
     "message.created": (e) => addMessage(e.message, true),
+    "message.delta": (e) => streamDelta(e),
     "message.updated": (e) => updateMessage(e.message),
     "conversation.updated": (e) => e.conversation && applyConversation({ ...e.conversation, csat_requested: false }),
     "csat.requested"(e) {

@@ -17,6 +17,15 @@ function kindOf(m) {
   return "assistant";
 }
 
+function aiSummary(ai) {
+  const bits = [];
+  if (ai.intent) bits.push(`intent: ${ai.intent}`);
+  if (typeof ai.confidence === "number") bits.push(`confidence ${ai.confidence.toFixed(2)}`);
+  if (ai.escalated) bits.push("escalated");
+  if (Array.isArray(ai.sources) && ai.sources.length) bits.push(`sources: ${aiValue(ai.sources)}`);
+  return bits.length ? `AI: ${bits.join(" · ")}` : "How the assistant answered";
+}
+
 function aiValue(value) {
   if (value === null || value === undefined) return "";
   if (Array.isArray(value)) return value.map(aiValue).join("; ");
@@ -45,6 +54,9 @@ export class Thread {
     this.lastTypingSent = 0;
     this.drafts = new Map();
     this.ui = {};
+    // The assistant's reply as it is written (inbox.js re-dispatches every socket event on window).
+    this.streamText = new Map();
+    window.addEventListener("frontdesk:event", (e) => this.onDelta(e.detail));
     // Whether the newest message is in view; a resize (a phone turned, a pane opened) keeps it so.
     this.stick = true;
     window.addEventListener("resize", () => {
@@ -416,7 +428,7 @@ export class Thread {
         h(
           "details",
           { class: "msg-ai" },
-          h("summary", { text: "How the assistant answered" }),
+          h("summary", { text: aiSummary(m.ai) }),
           h("dl", {}, Object.entries(m.ai).map(([key, value]) => [h("dt", { text: key.replaceAll("_", " ") }), h("dd", { text: aiValue(value) })])),
         ),
       );
@@ -585,7 +597,19 @@ export class Thread {
 
   // ---------------------------------------------------------------- live events
 
+  onDelta(event) {
+    if (!event || event.type !== "message.delta" || event.conversation_id !== this.id || !this.ui.typing) return;
+    const text = (this.streamText.get(event.stream_id) || "") + String(event.delta || "");
+    this.streamText.set(event.stream_id, text);
+    this.ui.typing.textContent = `${event.sender_name || "Assistant"} is writing: ${text}`;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => { this.ui.typing.textContent = ""; }, 5000);
+  }
+
   onMessageEvent(event) {
+    if (event.message?.payload?.stream_id && this.streamText.delete(event.message.payload.stream_id) && this.ui.typing) {
+      this.ui.typing.textContent = "";
+    }
     if (event.conversation_id !== this.id) return;
     if (event.type === "message.created" && event.message?.direction === "in" && this.ui.typing) {
       clearTimeout(this.typingTimer);

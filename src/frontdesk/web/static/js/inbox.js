@@ -131,6 +131,8 @@ class InboxApp {
   }
 
   onEvent(event) {
+    // Other modules on the page (the notification bell) hear the same socket instead of opening one.
+    window.dispatchEvent(new CustomEvent("frontdesk:event", { detail: event }));
     const selected = this.thread.id;
     switch (event.type) {
       case "ready":

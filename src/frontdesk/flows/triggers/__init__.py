@@ -1,0 +1,1 @@
+"""What starts flows: keywords in a message, domain events, and schedules."""

@@ -1,0 +1,1 @@
+"""Calendar plugins: the built-in calendar, CalDAV and Google Calendar."""

@@ -1,0 +1,1 @@
+"""Fakes of outside services for tests: small local servers speaking the real wire formats."""

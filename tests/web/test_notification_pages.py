@@ -27,7 +27,7 @@ async def test_list_filter_tick_and_act(web: Web, owner_web: WebClient) -> None:
     page = await agent.get("/app/notifications")
     assert page.status_code == 200
     assert "Quarterly review on Friday" in page.text and "Parking is closed" in page.text
-    assert 'data-notification-bell' in page.text  # the bell is in the header of every app page
+    assert "data-notification-bell" in page.text  # the bell is in the header of every app page
     ids = _ids(page.text)
     assert len(ids) >= 2
 

@@ -298,7 +298,7 @@ async def accept_invitation(
             organization_id=org.id,
             user_ids=[invitation.invited_by_id],
             kind="invitation_accepted",
-            title=f"{clean_name or user.name or invitation.email} joined {org.name} as {invitation.role}",
+            title=f"{user.name or invitation.email} joined {org.name} as {invitation.role}",
             link="/app/settings/members",
             data={"invitation_id": str(invitation.id), "user_id": str(user.id)},
         )

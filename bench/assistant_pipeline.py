@@ -9,9 +9,9 @@ one process against a migrated SQLite database, the same number of turns each:
 3. reply job: ``replies.reply_to`` for a stored customer message: routing, policy, the runner,
    storing the reply and the message's AI metadata, the events, in one committed transaction.
 
-Printed as turns per second with the ratio to the bare loop. For the HTTP side of a turn (the
-customer's POST) see ``bench/http_baseline.py``, whose requests per second bound how fast messages
-arrive; a reply job costs about as much as the figure here.
+Printed as turns per second with the ratio to the bare loop, and to ``bench/http_baseline.py``'s
+hello-world served and loaded the same way in the same run (its requests per second are what
+uvicorn alone can do on this machine: the ceiling any per-message work is measured against).
 
 Run: ``.venv/bin/python bench/assistant_pipeline.py [--turns 300]``
 """
@@ -152,10 +152,17 @@ async def main(turns: int) -> None:
         runner.model_for = original
         await runtime.stop()
 
-    print(f"{turns} turns each, instant model, SQLite, one process")
-    print(f"{'loop':14}{'turns/s':>10}{'vs bare':>10}")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from http_baseline import cpus, load_in_subprocess, serve_hello
+
+    server_cores, load_cores = cpus()
+    with serve_hello(cores=server_cores) as (base, _pid):
+        hello = (await asyncio.to_thread(load_in_subprocess, base + "/", None, 32, 5, 1, load_cores)).rps
+
+    print(f"{turns} turns each, instant model, SQLite, one process; hello-world {hello:,.0f} req/s")
+    print(f"{'loop':14}{'turns/s':>10}{'vs bare':>10}{'vs hello':>10}")
     for name, rate in (("bare agent", bare), ("runner", full_runner), ("reply job", job)):
-        print(f"{name:14}{rate:>10.1f}{rate / bare:>10.2f}")
+        print(f"{name:14}{rate:>10.1f}{rate / bare:>10.2f}{rate / hello:>10.4f}")
 
 
 if __name__ == "__main__":

@@ -210,11 +210,14 @@ async def test_the_assistant_answers_a_customer_about_their_file_in_ai_mode(
         json={"content": "How long is the refund window in that file?", "client_id": uuid.uuid4().hex},
     )
     assert r.status_code in (200, 201), r.text
+    # The file alone may be acknowledged first (its own reply job can run before the question
+    # arrives); the question is then answered from the file, and nobody is called in.
     for _ in range(400):
         items = (await client.get(f"/api/v1/widget/{token}/messages", headers=visitor)).json()["items"]
-        replies = [m for m in items if m["sender_type"] == "assistant"]
-        if replies:
+        replies = [m["content"] for m in items if m["sender_type"] == "assistant"]
+        if any("refund window is 30 days" in r for r in replies):
             break
         await asyncio.sleep(0.05)
-    assert replies, items
-    assert "refund window is 30 days" in replies[-1]["content"]
+    assert any("refund window is 30 days" in r for r in replies), items
+    assert all("Thanks, I have policy.txt" in r or "refund window" in r for r in replies), replies
+    assert not [m for m in items if m["sender_type"] == "system"], items

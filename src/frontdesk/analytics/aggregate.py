@@ -14,7 +14,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.analytics import (
@@ -73,7 +74,21 @@ async def store(
         for (dim, key, metric), (value, hist) in metrics.items()
     ]
     if rows:
-        await session.execute(insert(StatRow), rows)
+        # An upsert, not a plain insert: the hourly job and a re-run asked for over the API may
+        # compute the same period at the same moment, and both must succeed with the same figures.
+        dialect = session.get_bind().dialect.name
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(StatRow)
+        await session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["organization_id", "granularity", "period_start", "dimension", "key", "metric"],
+                set_={
+                    "value": upsert.excluded.value,
+                    "data": upsert.excluded.data,
+                    "computed_at": upsert.excluded.computed_at,
+                },
+            ),
+            rows,
+        )
     return len(rows)
 
 

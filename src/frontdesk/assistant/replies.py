@@ -152,6 +152,18 @@ async def _run(
     # The offline model answers from the knowledge base; a question about a file is answered from the
     # file, and the file's text is kept out of its matching (an address in a file is not the customer's).
     offline = copilot_bridge.is_offline(assistant)
+    if offline and not message.content.strip() and message.attachments:
+        # A file with no question yet: the offline model has nothing to answer, and handing a
+        # customer to people for sending a file would be wrong. Acknowledge it and ask.
+        names = ", ".join(str(a.get("name") or "your file") for a in message.attachments)
+        return Answer(
+            text=f"Thanks, I have {names}. What would you like to know about it?",
+            intent="file_received",
+            confidence=1.0,
+            escalate=False,
+            reason=None,
+            model="local",
+        )
     found = files.answer_from_files([(t.role, t.text) for t in history]) if offline else None
     if offline:
         history = [replace(t, text=files.strip_documents(t.text)) for t in history]

@@ -9,7 +9,6 @@ timeout and retry count that pydantic-ai closes when the run ends; nothing is ca
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -99,34 +98,11 @@ async def build_model(runtime: Runtime, spec: ProviderSpec) -> Model:
     return BUILDERS[spec.kind](spec)
 
 
-def _placeholder_local() -> Model:
-    """Stands in only while ``providers/local.py`` is missing: it hands every question to a person."""
-    from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
-    from pydantic_ai.models.function import AgentInfo, FunctionModel
-
-    def answer(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        return ModelResponse(parts=[TextPart("Let me find a colleague who can help you with that.")])
-
-    return FunctionModel(answer, model_name="local")
-
-
 async def local(session: AsyncSession, runtime: Runtime, organization_id: uuid.UUID, assistant: Any) -> Model:
-    """The offline model, built by ``providers/local.py`` from whichever of our arguments it takes."""
-    try:
-        from frontdesk.assistant.providers.local import local_model  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return _placeholder_local()
-    offered = {"session": session, "runtime": runtime, "organization_id": organization_id, "assistant": assistant}
-    accepted = inspect.signature(local_model).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        kwargs = offered
-    else:
-        kwargs = {name: value for name, value in offered.items() if name in accepted}
-    built = local_model(**kwargs)
-    if inspect.isawaitable(built):
-        built = await built
-    assert isinstance(built, Model)
-    return built
+    """The offline model: the same agent code, driven by rules over the organization's knowledge."""
+    from frontdesk.assistant.providers.local import local_model
+
+    return local_model(assistant)
 
 
 def _model_name(assistant: Any) -> str | None:
